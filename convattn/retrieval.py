@@ -1,0 +1,399 @@
+"""Retrieval from a database of pixels: similarity, hard top-k and soft attention.
+
+Every function here reads a table of *queries* ``(Nq, D)``, a table of *keys*
+``(Nk, D)`` and, for retrieval, a table of *values* ``(Nk, Dv)``. Row ``i`` of a
+result belongs to query ``i``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, as_positive_float, as_positive_int, check_choice
+from .images import to_image, to_tokens
+
+__all__ = [
+    "SIMILARITY_KINDS",
+    "entropy",
+    "extract_patches",
+    "hard_retrieve",
+    "nonlocal_means",
+    "similarity",
+    "soft_retrieve",
+    "softmax",
+    "top_k_indices",
+]
+
+#: Kinds of similarity accepted by :func:`similarity` and the retrieval functions.
+SIMILARITY_KINDS = ("dot", "cosine", "neg_sqdist")
+
+
+def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
+    """Turn scores into weights that are positive and sum to one along ``axis``.
+
+    ``softmax(s, T)[i] = exp(s[i] / T) / sum_j exp(s[j] / T)``, computed after
+    subtracting the maximum so that it is finite for any finite scores and any
+    temperature > 0 (even ``1e-8`` with scores of ``1e4``).
+
+    Parameters
+    ----------
+    scores : array_like
+        Finite scores, any shape.
+    temperature : float
+        ``T > 0``. Small values approach a one-hot on the maximum (split evenly
+        between tied maxima); large values approach the uniform distribution.
+    axis : int
+        The axis that sums to one.
+
+    Returns
+    -------
+    ndarray
+        Weights of the same shape as ``scores``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax(np.log([1.0, 2.0, 3.0]))
+    array([0.16666667, 0.33333333, 0.5       ])
+    >>> softmax([0.0, 1.0], temperature=1e-8)
+    array([0., 1.])
+    """
+    s = as_float_array(scores, "scores")
+    if s.ndim == 0:
+        raise ValueError("scores must have at least one dimension; got a scalar")
+    t = as_positive_float(temperature, "temperature")
+    if not isinstance(axis, int | np.integer) or not -s.ndim <= axis < s.ndim:
+        raise ValueError(
+            f"axis must be an integer in [{-s.ndim}, {s.ndim - 1}]; got {axis!r}"
+        )
+    if s.shape[axis] == 0:
+        raise ValueError(f"scores must have at least one entry along axis {axis}")
+    # Shift before dividing: the differences are <= 0, so exp never overflows,
+    # and dividing them by a tiny temperature only sends them towards -inf.
+    with np.errstate(over="ignore"):
+        z = (s - s.max(axis=axis, keepdims=True)) / t
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _check_pair(queries, keys):
+    q = as_float_array(queries, "queries", ndim=2)
+    k = as_float_array(keys, "keys", ndim=2)
+    if q.shape[1] != k.shape[1]:
+        raise ValueError(
+            f"queries and keys must have the same width D; got queries {q.shape} "
+            f"and keys {k.shape}"
+        )
+    if k.shape[0] == 0:
+        raise ValueError("keys must hold at least one row; got 0")
+    return q, k
+
+
+def _check_values(values, keys):
+    v = as_float_array(values, "values", ndim=2)
+    if v.shape[0] != keys.shape[0]:
+        raise ValueError(
+            f"values must have one row per key ({keys.shape[0]}); got values {v.shape}"
+        )
+    return v
+
+
+def similarity(queries: np.ndarray, keys: np.ndarray, kind: str = "dot") -> np.ndarray:
+    """Score every key against every query.
+
+    Parameters
+    ----------
+    queries : ndarray, shape (Nq, D)
+    keys : ndarray, shape (Nk, D)
+    kind : {"dot", "cosine", "neg_sqdist"}
+        ``"dot"``: ``q . k``, which grows with the length (brightness) of both.
+        ``"cosine"``: ``q . k / (|q| |k|)``, the angle only; a zero vector
+        scores 0 against everything. ``"neg_sqdist"``: ``-|q - k|^2``, largest
+        (0) for an identical key.
+
+    Returns
+    -------
+    ndarray, shape (Nq, Nk)
+        ``scores[i, j]`` compares query ``i`` with key ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> q = np.array([[1.0, 0.0]])
+    >>> k = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> similarity(q, k, "dot")
+    array([[2., 0., 1.]])
+    >>> similarity(q, k, "cosine")
+    array([[1., 0., 1.]])
+    >>> similarity(q, k, "neg_sqdist")
+    array([[-1., -2., -0.]])
+    """
+    q, k = _check_pair(queries, keys)
+    check_choice(kind, "kind", SIMILARITY_KINDS)
+    if kind == "dot":
+        return q @ k.T
+    if kind == "cosine":
+        tiny = np.finfo(q.dtype).tiny
+        qn = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), tiny)
+        kn = k / np.maximum(np.linalg.norm(k, axis=1, keepdims=True), tiny)
+        return np.clip(qn @ kn.T, -1.0, 1.0)
+    # |q - k|^2 = |q|^2 + |k|^2 - 2 q.k, one matrix product instead of an
+    # (Nq, Nk, D) array; rounding can make it slightly negative, so clip.
+    sq = (q * q).sum(1)[:, None] + (k * k).sum(1)[None, :] - 2.0 * (q @ k.T)
+    return -np.maximum(sq, 0.0)
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """The columns of the ``k`` largest scores in each row, best first.
+
+    Ties are broken towards the lower index, so the result is deterministic.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (Nq, Nk)
+    k : int
+        ``1 <= k <= Nk``.
+
+    Returns
+    -------
+    ndarray of int, shape (Nq, k)
+
+    Examples
+    --------
+    >>> top_k_indices([[0.1, 0.9, 0.5, 0.9]], k=3)
+    array([[1, 3, 2]])
+    """
+    s = as_float_array(scores, "scores", ndim=2)
+    k = as_positive_int(k, "k")
+    if k > s.shape[1]:
+        raise ValueError(
+            f"k must be between 1 and the number of keys ({s.shape[1]}); got {k}"
+        )
+    # A stable sort of the negated scores keeps equal scores in index order.
+    return np.argsort(-s, axis=1, kind="stable")[:, :k]
+
+
+def hard_retrieve(
+    queries: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    k: int = 1,
+    kind: str = "dot",
+) -> np.ndarray:
+    """Hard top-k retrieval: the mean value of each query's ``k`` best keys.
+
+    Parameters
+    ----------
+    queries : ndarray, shape (Nq, D)
+    keys : ndarray, shape (Nk, D)
+    values : ndarray, shape (Nk, Dv)
+    k : int
+        How many keys to keep, ``1 <= k <= Nk``; ``k = Nk`` gives the mean of
+        all values for every query. Ties go to the lower index.
+    kind : {"dot", "cosine", "neg_sqdist"}
+        The similarity, see :func:`similarity`.
+
+    Returns
+    -------
+    ndarray, shape (Nq, Dv)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = np.array([[1.0], [3.0], [2.0]])
+    >>> values = np.array([[10.0], [30.0], [20.0]])
+    >>> hard_retrieve(np.array([[1.0]]), keys, values, k=2)
+    array([[25.]])
+    """
+    q, kk = _check_pair(queries, keys)
+    v = _check_values(values, kk)
+    idx = top_k_indices(similarity(q, kk, kind), k)
+    return v[idx].mean(axis=1)
+
+
+def soft_retrieve(
+    queries: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    temperature: float = 1.0,
+    kind: str = "dot",
+    *,
+    return_weights: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Soft retrieval: every key contributes, weighted by ``softmax``.
+
+    ``softmax(similarity(queries, keys, kind) / temperature) @ values``. As the
+    temperature falls to 0 this becomes hard top-1 retrieval; as it grows it
+    becomes the plain mean of the values.
+
+    Parameters
+    ----------
+    queries : ndarray, shape (Nq, D)
+    keys : ndarray, shape (Nk, D)
+    values : ndarray, shape (Nk, Dv)
+    temperature : float
+        ``> 0``.
+    kind : {"dot", "cosine", "neg_sqdist"}
+    return_weights : bool
+        Also return the ``(Nq, Nk)`` weights.
+
+    Returns
+    -------
+    ndarray, shape (Nq, Dv), or a tuple (output, weights)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = np.array([[0.0], [np.log(2)], [np.log(3)]])
+    >>> values = np.array([[6.0], [0.0], [0.0]])
+    >>> soft_retrieve(np.array([[1.0]]), keys, values)
+    array([[1.]])
+    """
+    q, kk = _check_pair(queries, keys)
+    v = _check_values(values, kk)
+    weights = softmax(similarity(q, kk, kind), temperature=temperature, axis=1)
+    out = weights @ v
+    return (out, weights) if return_weights else out
+
+
+def entropy(weights: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Shannon entropy, in nats, of distributions of weights along ``axis``.
+
+    ``0`` for a one-hot row (hard retrieval of one key), ``log N`` for uniform
+    weights over ``N`` keys. ``0 log 0`` counts as 0.
+
+    Parameters
+    ----------
+    weights : ndarray
+        Non-negative weights, each distribution summing to one (within 1e-6).
+    axis : int
+
+    Returns
+    -------
+    ndarray
+        ``weights`` with ``axis`` removed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> entropy([[1.0, 0.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]]) / np.log(4)
+    array([0., 1.])
+    """
+    w = as_float_array(weights, "weights")
+    if w.ndim == 0:
+        raise ValueError("weights must have at least one dimension; got a scalar")
+    if (w < 0).any():
+        raise ValueError(f"weights must be >= 0; got a minimum of {w.min()}")
+    sums = w.sum(axis=axis)
+    if not np.allclose(sums, 1.0, atol=1e-6):
+        raise ValueError(
+            f"weights must sum to 1 along axis {axis}; got sums from {sums.min()} "
+            f"to {sums.max()}"
+        )
+    logs = np.log(np.where(w > 0, w, 1.0))
+    return 0.0 - (w * logs).sum(axis=axis)  # 0.0 - x turns -0.0 into 0.0
+
+
+def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
+    """The square patch around every pixel, as one row per pixel.
+
+    The image is padded by reflection so that border pixels get full patches.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+    patch_size : int
+        Odd side length ``p``, at most ``min(H, W)``.
+
+    Returns
+    -------
+    ndarray, shape (H * W, p * p * C)
+        Row ``n`` is the patch centred on pixel ``n`` (row-major), flattened in
+        the order (row offset, column offset, channel).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> extract_patches(np.arange(9.0).reshape(3, 3), patch_size=3)[4]
+    array([0., 1., 2., 3., 4., 5., 6., 7., 8.])
+    """
+    img = as_float_array(image, "image", ndim=(2, 3))
+    p = as_positive_int(patch_size, "patch_size")
+    if p % 2 == 0:
+        raise ValueError(f"patch_size must be odd so a patch has a centre; got {p}")
+    if p > min(img.shape[:2]):
+        raise ValueError(
+            f"patch_size must be at most the image's smaller side {min(img.shape[:2])}; "
+            f"got {p}"
+        )
+    if img.ndim == 2:
+        img = img[:, :, None]
+    r = p // 2
+    padded = np.pad(img, ((r, r), (r, r), (0, 0)), mode="reflect")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (p, p), axis=(0, 1))
+    # windows: (H, W, C, p, p) -> (H, W, p, p, C)
+    windows = windows.transpose(0, 1, 3, 4, 2)
+    return windows.reshape(img.shape[0] * img.shape[1], p * p * img.shape[2])
+
+
+def nonlocal_means(
+    image: np.ndarray,
+    h: float = 0.1,
+    patch_size: int = 5,
+    block_size: int = 1024,
+) -> np.ndarray:
+    """Non-local-means denoising: soft retrieval over patches.
+
+    Each pixel is replaced by a weighted mean of *all* pixels of the image,
+    weighted by how alike the patches around them look (Buades, Coll and
+    Morel, 2005). In the language of this book: the queries and keys are the
+    patches, the values are the pixels, the similarity is the negative mean
+    squared difference between patches and the temperature is ``h**2``::
+
+        soft_retrieve(patches / sqrt(P), patches / sqrt(P), pixels,
+                      temperature=h**2, kind="neg_sqdist")
+
+    with ``P = patch_size**2 * C``. Queries are processed ``block_size`` at a
+    time, so memory stays at ``block_size * H * W`` weights.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, C)
+    h : float
+        Filtering strength ``> 0``, in the units of the pixel values: patches
+        whose root-mean-square difference is about ``h`` get weight ``1/e``
+        relative to an identical patch.
+    patch_size : int
+        Odd patch side.
+    block_size : int
+        Queries per block.
+
+    Returns
+    -------
+    ndarray
+        The denoised image, same shape as ``image``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.full((6, 6), 0.5)
+    >>> np.allclose(nonlocal_means(flat, h=0.1, patch_size=3), 0.5)
+    True
+    """
+    img = as_float_array(image, "image", ndim=(2, 3))
+    temperature = as_positive_float(h, "h") ** 2
+    block = as_positive_int(block_size, "block_size")
+    patches = extract_patches(img, patch_size)
+    patches = patches / np.sqrt(patches.shape[1])
+    pixels = to_tokens(img)
+    out = np.empty_like(pixels)
+    for start in range(0, len(patches), block):
+        stop = start + block
+        out[start:stop] = soft_retrieve(
+            patches[start:stop],
+            patches,
+            pixels,
+            temperature=temperature,
+            kind="neg_sqdist",
+        )
+    return to_image(out, img.shape)

@@ -1,0 +1,38 @@
+"""Execute notebooks top to bottom in a fresh kernel and store their outputs.
+
+    .venv/bin/python tools/run_notebooks.py book/03_soft_attention.ipynb ...
+
+The stored outputs are what nbval re-checks on every test run, so run this
+after changing a chapter or the code it calls (``make execute`` runs it on
+every notebook in book/).
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def run(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    seconds = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        print(f"{arg}: executed in {run(Path(arg)):.1f} s")
