@@ -14,12 +14,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Keep hypothesis's example database out of the work tree.
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.venv/.hypothesis
 
-.PHONY: all book test lint unit notebooks lab clean help
+.PHONY: all book test lint unit notebooks lab execute clean help
 
 help:
 	@echo "make book   build the HTML book into _build/html"
 	@echo "make test   ruff, unit + property + doctests, nbval over book/, and the book build"
 	@echo "make lab    open JupyterLab on book/"
+	@echo "make execute  re-run every notebook in book/ and store its outputs"
 	@echo "make clean  remove _build and .venv"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -49,6 +50,9 @@ test: lint unit notebooks book
 lab: $(STAMP)
 	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet $(JUPYTERLAB)
 	$(BIN)/jupyter lab book
+
+execute: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py book/*.ipynb
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache
