@@ -43,7 +43,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval book -n 2 --dist loadfile -q -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval book/*.ipynb -n 2 --dist loadfile -q -p no:cacheprovider
 
 test: lint unit notebooks book
 
