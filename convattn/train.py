@@ -1,3 +1,571 @@
-"""Placeholder: being written."""
+"""Training attention in plain numpy: a hand-derived backward pass, a gradient
+check, the Adam optimiser and a small training loop.
 
-__all__: list[str] = []
+The forward pass is :func:`convattn.attention.multi_head_attention`; with
+``G = dL/dY`` the gradient of a loss ``L`` with respect to the layer's output,
+the backward pass runs it in reverse, head by head (``Z`` holds the heads'
+outputs side by side, ``s = 1 / sqrt(d / N_h)``)::
+
+    dW_O = Z^T G                    dZ_h = (G W_O^T)_h
+    dA_h = dZ_h V_h^T               dV_h = A_h^T dZ_h
+    dS_h = A_h * (dA_h - rowsum(dA_h * A_h))        # through the softmax
+    dQ_h = s dS_h K_h               dK_h = s dS_h^T Q_h
+    dW_Q = X^T dQ   dW_K = X^T dK   dW_V = X^T dV
+    dX   = dQ W_Q^T + dK W_K^T + dV W_V^T
+
+:func:`gradient_check` compares these with central finite differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from ._validate import as_float_array, as_positive_float, as_positive_int
+from .attention import SelfAttention, _check_layer, _forward, _merge_heads, _split_heads
+
+__all__ = [
+    "MARKER_PALETTE",
+    "Adam",
+    "attention_backward",
+    "attention_forward",
+    "fit",
+    "gradient_check",
+    "loss_and_grads",
+    "marker_task",
+    "mse_loss",
+    "nearest_colour_accuracy",
+]
+
+PARAM_NAMES = ("w_q", "w_k", "w_v", "w_o")
+
+
+def _check_params(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"params must be a dict of {list(PARAM_NAMES)}; got {params!r:.60}"
+        )
+    missing = [n for n in PARAM_NAMES if n not in params]
+    if missing:
+        raise ValueError(f"params must hold {list(PARAM_NAMES)}; missing {missing}")
+    return {n: params[n] for n in PARAM_NAMES}
+
+
+def attention_forward(
+    params: Mapping[str, np.ndarray],
+    tokens: np.ndarray,
+    num_heads: int = 1,
+    bias: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict]:
+    """Forward pass of multi-head self-attention, keeping what the backward pass needs.
+
+    Parameters
+    ----------
+    params : dict
+        ``w_q``, ``w_k`` ``(C, d)``, ``w_v`` ``(C, d_v)``, ``w_o`` ``(d_v, C_out)``.
+    tokens : ndarray, shape (N, C) or (B, N, C)
+    num_heads : int
+    bias : ndarray, optional
+        ``(N, N)`` or ``(num_heads, N, N)``.
+
+    Returns
+    -------
+    output : ndarray, shape (N, C_out) or (B, N, C_out)
+        The same as :func:`~convattn.attention.multi_head_attention`.
+    cache : dict
+        Inputs and intermediates (queries, keys, values per head, weights,
+        heads' outputs) for :func:`attention_backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = {n: np.eye(2) for n in ("w_q", "w_k", "w_v", "w_o")}
+    >>> out, cache = attention_forward(params, np.eye(2))
+    >>> cache["weights"].shape
+    (1, 2, 2)
+    """
+    p = _check_params(params)
+    x, w_q, w_k, w_v, w_o, h, b = _check_layer(
+        tokens, p["w_q"], p["w_k"], p["w_v"], p["w_o"], num_heads, bias
+    )
+    out, cache = _forward(x, w_q, w_k, w_v, w_o, h, b)
+    cache.update(tokens=x, w_q=w_q, w_k=w_k, w_v=w_v, w_o=w_o, num_heads=h)
+    return out, cache
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """Stack every token of a batch: (..., N, C) -> (B * N, C)."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def attention_backward(grad_output: np.ndarray, cache: dict) -> dict[str, np.ndarray]:
+    """Hand-derived backward pass of multi-head self-attention.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape of the forward output
+        ``dL/dY``, the gradient of a scalar loss with respect to the output.
+    cache : dict
+        From :func:`attention_forward`.
+
+    Returns
+    -------
+    dict
+        ``dL/dw_q``, ``dL/dw_k``, ``dL/dw_v``, ``dL/dw_o`` (summed over a
+        batch) under the names of the matrices, and ``dL/dtokens`` under
+        ``"tokens"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> params = {n: rng.normal(size=(3, 3)) for n in ("w_q", "w_k", "w_v", "w_o")}
+    >>> out, cache = attention_forward(params, rng.normal(size=(4, 3)))
+    >>> grads = attention_backward(np.ones_like(out), cache)
+    >>> sorted(grads), grads["tokens"].shape
+    (['tokens', 'w_k', 'w_o', 'w_q', 'w_v'], (4, 3))
+    """
+    x, heads, weights = cache["tokens"], cache["heads"], cache["weights"]
+    q, k, v = cache["q"], cache["k"], cache["v"]
+    w_q, w_k, w_v, w_o = cache["w_q"], cache["w_k"], cache["w_v"], cache["w_o"]
+    out_shape = (*heads.shape[:-1], w_o.shape[1])
+    g = as_float_array(grad_output, "grad_output")
+    if g.shape != out_shape:
+        raise ValueError(
+            f"grad_output must have the output's shape {out_shape}; got {g.shape}"
+        )
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    d_w_o = _flat(heads).T @ _flat(g)
+    d_heads = _split_heads(g @ w_o.T, cache["num_heads"])  # (..., Nh, N, d_v/Nh)
+    d_weights = d_heads @ np.swapaxes(v, -1, -2)
+    d_v = np.swapaxes(weights, -1, -2) @ d_heads
+    # softmax backward, row by row: dS = A * (dA - sum_j dA_j A_j)
+    d_scores = weights * (d_weights - (d_weights * weights).sum(-1, keepdims=True))
+    d_scores *= scale
+    d_q = _merge_heads(d_scores @ k)
+    d_k = _merge_heads(np.swapaxes(d_scores, -1, -2) @ q)
+    d_v = _merge_heads(d_v)
+    xf = _flat(x)
+    return {
+        "w_q": xf.T @ _flat(d_q),
+        "w_k": xf.T @ _flat(d_k),
+        "w_v": xf.T @ _flat(d_v),
+        "w_o": d_w_o,
+        "tokens": d_q @ w_q.T + d_k @ w_k.T + d_v @ w_v.T,
+    }
+
+
+def mse_loss(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean squared error and its gradient with respect to ``prediction``.
+
+    Returns
+    -------
+    loss : float
+        ``mean((prediction - target) ** 2)``.
+    grad : ndarray
+        ``2 (prediction - target) / prediction.size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss, grad = mse_loss(np.array([1.0, 3.0]), np.array([1.0, 1.0]))
+    >>> loss, grad
+    (2.0, array([0., 2.]))
+    """
+    p = as_float_array(prediction, "prediction")
+    t = as_float_array(target, "target")
+    if p.shape != t.shape:
+        raise ValueError(
+            f"target must have the prediction's shape {p.shape}; got {t.shape}"
+        )
+    diff = p - t
+    return float(np.mean(diff**2)), 2.0 * diff / diff.size
+
+
+def loss_and_grads(
+    params: Mapping[str, np.ndarray],
+    tokens: np.ndarray,
+    target: np.ndarray,
+    num_heads: int = 1,
+    bias: np.ndarray | None = None,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Mean squared error of a self-attention layer and all its gradients.
+
+    Parameters
+    ----------
+    params : dict
+        ``w_q``, ``w_k``, ``w_v``, ``w_o``.
+    tokens : ndarray, shape (N, C) or (B, N, C)
+    target : ndarray, shape (N, C_out) or (B, N, C_out)
+    num_heads : int
+    bias : ndarray, optional
+
+    Returns
+    -------
+    loss : float
+    grads : dict
+        As :func:`attention_backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = {n: np.eye(2) for n in ("w_q", "w_k", "w_v", "w_o")}
+    >>> x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> loss, grads = loss_and_grads(params, x, x)
+    >>> round(loss, 4), grads["w_o"].shape
+    (0.1091, (2, 2))
+    """
+    out, cache = attention_forward(params, tokens, num_heads=num_heads, bias=bias)
+    loss, grad = mse_loss(out, target)
+    return loss, attention_backward(grad, cache)
+
+
+def gradient_check(
+    loss_fn: Callable[[dict], tuple[float, Mapping[str, np.ndarray]]],
+    params: Mapping[str, np.ndarray],
+    eps: float = 1e-6,
+) -> dict[str, float]:
+    """Compare analytic gradients with central finite differences.
+
+    For every entry ``theta`` of every array in ``params``, the numerical
+    derivative is ``(L(theta + eps) - L(theta - eps)) / (2 eps)``. Its error
+    is of order ``eps**2`` (truncation) plus ``1e-16 / eps`` (rounding), about
+    ``1e-10`` in float64 for the default ``eps``.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(params) -> (loss, grads)``, with ``grads[name]`` the
+        analytic gradient for every name in ``params``.
+    params : dict of str to ndarray
+        The point at which to check; float64 arrays (not modified).
+    eps : float
+        The finite-difference step.
+
+    Returns
+    -------
+    dict of str to float
+        For each name the relative error
+        ``|g - g_num| / max(|g| + |g_num|, 1e-300)`` (Euclidean norms over
+        the whole array): 0 for a perfect match, 1 for unrelated gradients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def loss_fn(p):
+    ...     return float((p["w"] ** 3).sum()), {"w": 3 * p["w"] ** 2}
+    >>> errors = gradient_check(loss_fn, {"w": np.array([1.0, -2.0])})
+    >>> errors["w"] < 1e-8
+    True
+    """
+    if not isinstance(params, Mapping) or not params:
+        raise TypeError(
+            f"params must be a non-empty dict of arrays; got {params!r:.60}"
+        )
+    eps = as_positive_float(eps, "eps")
+    point = {
+        n: np.array(as_float_array(p, f"params[{n!r}]"), dtype=np.float64)
+        for n, p in params.items()
+    }
+    _, grads = loss_fn({n: p.copy() for n, p in point.items()})
+    errors = {}
+    for name, value in point.items():
+        if name not in grads:
+            raise ValueError(f"loss_fn must return a gradient for {name!r}")
+        analytic = np.asarray(grads[name], dtype=np.float64)
+        if analytic.shape != value.shape:
+            raise ValueError(
+                f"loss_fn's gradient for {name!r} must have shape {value.shape}; "
+                f"got {analytic.shape}"
+            )
+        numeric = np.zeros_like(value)
+        # One entry at a time: this is a check, not a hot path.
+        for idx in np.ndindex(value.shape):
+            for sign in (1.0, -1.0):
+                trial = {n: p.copy() for n, p in point.items()}
+                trial[name][idx] += sign * eps
+                numeric[idx] += sign * loss_fn(trial)[0] / (2 * eps)
+        diff = np.linalg.norm(analytic - numeric)
+        size = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+        errors[name] = float(diff / max(size, 1e-300))
+    return errors
+
+
+class Adam:
+    """The Adam optimiser (Kingma and Ba, 2015), updating arrays in place.
+
+    Parameters
+    ----------
+    lr : float
+        Step size.
+    beta1, beta2 : float
+        Decay rates of the running mean of the gradients and of their squares.
+    eps : float
+        Added to the denominator.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = {"w": np.array([3.0])}
+    >>> opt = Adam(lr=0.1)
+    >>> for _ in range(200):
+    ...     opt.step(params, {"w": 2 * params["w"]})  # minimise w**2
+    >>> bool(abs(params["w"][0]) < 0.05)
+    True
+    """
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        self.lr = as_positive_float(lr, "lr")
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not isinstance(beta, int | float) or not 0 <= beta < 1:
+                raise ValueError(f"{name} must be in [0, 1); got {beta!r}")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.eps = as_positive_float(eps, "eps")
+        self.t = 0
+        self._m: dict[str, np.ndarray] = {}
+        self._v: dict[str, np.ndarray] = {}
+
+    def step(
+        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
+    ) -> None:
+        """Move every array in ``params`` one step against its gradient, in place."""
+        self.t += 1
+        for name, p in params.items():
+            g = grads[name]
+            m = self._m.setdefault(name, np.zeros_like(p))
+            v = self._v.setdefault(name, np.zeros_like(p))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            m_hat = m / (1 - self.beta1**self.t)
+            v_hat = v / (1 - self.beta2**self.t)
+            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+def fit(
+    layer: SelfAttention,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    steps: int = 300,
+    lr: float = 0.01,
+    batch_size: int | None = None,
+    rng: np.random.Generator | int = 0,
+    print_every: int | None = None,
+    verbose: bool = True,
+) -> np.ndarray:
+    """Train a :class:`~convattn.SelfAttention` layer by Adam on the mean squared error.
+
+    The layer's matrices are updated in place. Progress goes to standard
+    output (never standard error), one line every ``print_every`` steps with
+    the loss rounded to 4 decimals, so a notebook's stored output can be
+    re-checked.
+
+    Parameters
+    ----------
+    layer : SelfAttention
+    inputs : ndarray, shape (B, N, C) or (N, C)
+        Training images as tokens.
+    targets : ndarray, shape (B, N, C_out) or (N, C_out)
+    steps : int
+        Number of optimiser steps.
+    lr : float
+        Adam's step size.
+    batch_size : int, optional
+        Images per step, drawn at random from ``inputs``; all of them by
+        default.
+    rng : numpy.random.Generator or int
+        For drawing batches.
+    print_every : int, optional
+        Steps between progress lines; ``steps // 10`` by default.
+    verbose : bool
+        Print progress at all.
+
+    Returns
+    -------
+    ndarray, shape (steps,)
+        The training loss before each step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(8, 5, 3))
+    >>> layer = SelfAttention(3, d=4, rng=0)
+    >>> history = fit(layer, x, x.mean(axis=1, keepdims=True).repeat(5, 1),
+    ...               steps=100, lr=0.05, print_every=50)
+    step    0  loss 0.2078
+    step   50  loss 0.0006
+    step   99  loss 0.0000
+    >>> bool(history[-1] < history[0] / 10)
+    True
+    """
+    if not isinstance(layer, SelfAttention):
+        raise TypeError(f"layer must be a SelfAttention; got {type(layer).__name__}")
+    x = as_float_array(inputs, "inputs", ndim=(2, 3))
+    y = as_float_array(targets, "targets", ndim=(2, 3))
+    if y.shape[:-1] != x.shape[:-1]:
+        raise ValueError(
+            f"targets must have one row per input token, shape {x.shape[:-1]} + "
+            f"(C_out,); got {y.shape}"
+        )
+    steps = as_positive_int(steps, "steps")
+    every = (
+        max(steps // 10, 1)
+        if print_every is None
+        else as_positive_int(print_every, "print_every")
+    )
+    if batch_size is not None:
+        if x.ndim != 3:
+            raise ValueError("batch_size needs a batch of inputs, shape (B, N, C)")
+        batch_size = as_positive_int(batch_size, "batch_size")
+        if batch_size > x.shape[0]:
+            raise ValueError(
+                f"batch_size must be at most the number of images {x.shape[0]}; "
+                f"got {batch_size}"
+            )
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    params = layer.params
+    opt = Adam(lr=lr)
+    history = np.empty(steps)
+    for step in range(steps):
+        if batch_size is None:
+            xb, yb = x, y
+        else:
+            pick = rng.choice(x.shape[0], size=batch_size, replace=False)
+            xb, yb = x[pick], y[pick]
+        loss, grads = loss_and_grads(params, xb, yb, layer.num_heads, layer.bias)
+        history[step] = loss
+        if verbose and (step % every == 0 or step == steps - 1):
+            print(f"step {step:4d}  loss {loss:.4f}")
+        opt.step(params, grads)
+    return history
+
+
+#: Marker colours of :func:`marker_task`: red, green, blue, yellow, magenta, cyan.
+MARKER_PALETTE = np.array(
+    [
+        [0.9, 0.1, 0.1],
+        [0.1, 0.7, 0.2],
+        [0.15, 0.3, 0.95],
+        [0.95, 0.8, 0.1],
+        [0.8, 0.2, 0.8],
+        [0.1, 0.8, 0.8],
+    ]
+)
+#: Grey levels that show the labels of :func:`marker_task` in its pictures.
+_LABEL_GREYS = np.array([0.25, 0.5, 0.75])
+
+
+def marker_task(
+    num_images: int, size: int = 10, rng: np.random.Generator | int = 0
+) -> dict[str, np.ndarray]:
+    """A synthetic task that needs content-based retrieval: copy your marker's colour.
+
+    Each image is cut into three regions (labels 0, 1, 2) around three random
+    centres. Three *marker* pixels, one per label, sit anywhere in the image
+    (not necessarily in their own region) and carry three different colours
+    from :data:`MARKER_PALETTE`. Every pixel must output the colour of the
+    marker that has its own label. Where the marker is varies from image to
+    image, so no fixed positional rule (and no convolution of fixed size)
+    solves it; comparing raw colours does not either, because ordinary pixels
+    have no colour.
+
+    The record of a pixel has 7 channels: its label, one-hot (3); its colour
+    (3; zero for ordinary pixels); a marker flag (1).
+
+    Parameters
+    ----------
+    num_images : int
+    size : int
+        Height and width, at least 2.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    dict
+        ``inputs`` ``(B, N, 7)``; ``targets`` ``(B, N, 3)``, the colours to
+        output; ``target_index`` ``(B, N)``, their rows in the palette;
+        ``labels`` ``(B, N)``; ``markers`` ``(B, 3)``, the token index of the
+        marker of each label; ``images`` ``(B, size, size, 3)``, a picture of
+        each input (labels as grey levels, markers in colour).
+
+    Examples
+    --------
+    >>> task = marker_task(2, size=6, rng=0)
+    >>> task["inputs"].shape, task["targets"].shape, task["images"].shape
+    ((2, 36, 7), (2, 36, 3), (2, 6, 6, 3))
+    >>> task["inputs"][..., 6].sum(axis=1)  # three markers per image
+    array([3., 3.])
+    """
+    b = as_positive_int(num_images, "num_images")
+    size = as_positive_int(size, "size", minimum=2)
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    n, num_labels = size * size, 3
+    rows, cols = np.divmod(np.arange(n), size)
+    pos = np.stack([rows, cols], axis=1).astype(float)
+    centres = rng.uniform(0, size, size=(b, num_labels, 2))
+    dist = ((pos[None, :, None, :] - centres[:, None, :, :]) ** 2).sum(-1)
+    labels = dist.argmin(-1)  # (B, N): the nearest centre
+    # Distinct marker pixels and distinct colours per image: argsort of noise.
+    markers = rng.random((b, n)).argsort(1)[:, :num_labels]
+    colours = rng.random((b, len(MARKER_PALETTE))).argsort(1)[:, :num_labels]
+    img = np.arange(b)[:, None]
+    labels[img, markers] = np.arange(num_labels)[None]
+    colour = np.zeros((b, n, 3))
+    colour[img, markers] = MARKER_PALETTE[colours]
+    flag = np.zeros((b, n, 1))
+    flag[img, markers, 0] = 1.0
+    inputs = np.concatenate([np.eye(num_labels)[labels], colour, flag], axis=-1)
+    target_index = colours[img, labels]
+    pictures = np.repeat(_LABEL_GREYS[labels][..., None], 3, axis=-1)
+    pictures[img, markers] = MARKER_PALETTE[colours]
+    return {
+        "inputs": inputs,
+        "targets": MARKER_PALETTE[target_index],
+        "target_index": target_index,
+        "labels": labels,
+        "markers": markers,
+        "images": pictures.reshape(b, size, size, 3),
+    }
+
+
+def nearest_colour_accuracy(outputs: np.ndarray, target_index: np.ndarray) -> float:
+    """Fraction of pixels whose output is nearest to the right palette colour.
+
+    Parameters
+    ----------
+    outputs : ndarray, shape (..., 3)
+        Predicted colours.
+    target_index : ndarray of int, shape (...)
+        Row of :data:`MARKER_PALETTE` each pixel should show.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nearest_colour_accuracy(np.array([[0.8, 0.2, 0.1], [0.5, 0.5, 0.5]]), [0, 1])
+    0.5
+    """
+    out = as_float_array(outputs, "outputs")
+    idx = np.asarray(target_index)
+    if out.shape[-1:] != (3,) or idx.shape != out.shape[:-1]:
+        raise ValueError(
+            f"target_index must have shape {out.shape[:-1]} for outputs {out.shape} "
+            f"(outputs must end in 3 colour channels); got {idx.shape}"
+        )
+    dist = ((out[..., None, :] - MARKER_PALETTE) ** 2).sum(-1)
+    return float((dist.argmin(-1) == idx).mean())
