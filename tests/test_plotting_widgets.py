@@ -28,7 +28,7 @@ def test_core_import_does_not_load_plotting():
 
 def test_show_weights_draws_map_on_image_and_marks_query():
     img = ca.sample_image("shapes", 8)
-    fig, axes = plotting.new_figure(1, 1)
+    _fig, axes = plotting.new_figure(1, 1)
     ax = axes[0, 0]
     plotting.show_weights(ax, np.arange(64.0), shape=(8, 8), image=img, query=(2, 5))
     images = ax.get_images()
@@ -39,7 +39,7 @@ def test_show_weights_draws_map_on_image_and_marks_query():
 
 
 def test_mark_query_accepts_token_index():
-    fig, axes = plotting.new_figure()
+    _fig, axes = plotting.new_figure()
     plotting.mark_query(axes[0, 0], 13, width=5)
     np.testing.assert_array_equal(
         axes[0, 0].collections[-1].get_offsets(), [[3.0, 2.0]]
@@ -52,10 +52,10 @@ def test_mark_query_accepts_token_index():
 
 def test_grids_lay_out_panels():
     imgs = [ca.sample_image(n, 8) for n in ca.IMAGE_NAMES]
-    fig, axes = plotting.image_grid(imgs, titles=list(ca.IMAGE_NAMES), ncols=2)
+    _fig, axes = plotting.image_grid(imgs, titles=list(ca.IMAGE_NAMES), ncols=2)
     assert axes.shape == (2, 2)
     assert [ax.get_title() for ax in axes.flat][:3] == list(ca.IMAGE_NAMES)
-    fig, axes = plotting.weight_grid([np.ones(64), np.zeros(64)], shape=(8, 8))
+    _fig, axes = plotting.weight_grid([np.ones(64), np.zeros(64)], shape=(8, 8))
     assert axes.shape == (1, 2)
     with pytest.raises(ValueError, match="shape"):
         plotting.show_weights(axes[0, 0], np.ones(64))
@@ -74,7 +74,7 @@ def _panels(row, col, scale=1.0):
 
 
 def test_panel_grid_one_row_per_setting():
-    fig, axes = widgets.panel_grid(
+    _fig, axes = widgets.panel_grid(
         _panels, [dict(row=1, col=2), dict(row=3, col=4, scale=2.0)]
     )
     assert axes.shape == (2, 2)
