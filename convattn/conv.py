@@ -371,17 +371,19 @@ def theoretical_receptive_field(kernel_size: int, layers: int = 1) -> int:
     return n * (k - 1) + 1
 
 
-def _adjoint(grad: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Push a gradient map back through one zero-padded, same-size conv2d.
+def _adjoint(grad: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.ndarray:
+    """Push a gradient map back through one same-size conv2d.
 
     The adjoint of cross-correlation is cross-correlation with the flipped
     kernel; flipping moves the centre of an even-sized kernel from ``K // 2``
-    to ``K - 1 - K // 2``, so the padding is swapped accordingly.
+    to ``K - 1 - K // 2``, so the padding is swapped accordingly. With
+    circular padding the adjoint wraps around too.
     """
     kh, kw = kernel.shape
     flipped = kernel[::-1, ::-1]
     pads = ((kh - 1 - kh // 2, kh // 2), (kw - 1 - kw // 2, kw // 2), (0, 0))
-    padded = np.pad(grad[:, :, None], pads)
+    mode = "wrap" if padding == "circular" else "constant"
+    padded = np.pad(grad[:, :, None], pads, mode=mode)
     return _correlate(padded, flipped, grad.shape)[:, :, 0]
 
 
@@ -402,12 +404,17 @@ def _check_stack(kernels: object) -> list[np.ndarray]:
 
 
 def effective_receptive_field(
-    kernels: object, shape: Sequence[int], query: tuple[int, int] | None = None
+    kernels: object,
+    shape: Sequence[int],
+    query: tuple[int, int] | None = None,
+    padding: str = "zeros",
 ) -> np.ndarray:
     """How much every input pixel influences one output pixel of a conv stack.
 
-    The stack applies ``conv2d(x, kernels[0])``, then ``kernels[1]``, ... (zero
-    padding, one channel, no nonlinearity). Because the stack is linear, the
+    The stack applies ``conv2d(x, kernels[0], padding)``, then ``kernels[1]``,
+    ... (one channel, no nonlinearity). This is also the stack's receptive
+    field for that query pixel in the book's sense: the weight every key pixel
+    gets, ``y_i = sum_j m_j x_j``, which never depends on the image. Because the stack is linear, the
     influence of input pixel ``j`` on the query pixel ``i`` is the exact
     derivative ``d y_i / d x_j``, the same for every image. It is computed by
     pushing an impulse at the query pixel back through the stack, last layer
@@ -425,6 +432,8 @@ def effective_receptive_field(
     query : tuple of int, optional
         ``(row, col)`` of the output pixel; the centre ``(H // 2, W // 2)`` by
         default.
+    padding : {"zeros", "circular"}
+        The padding of every layer.
 
     Returns
     -------
@@ -440,6 +449,7 @@ def effective_receptive_field(
     True
     """
     stack = _check_stack(kernels)
+    check_choice(padding, "padding", ("zeros", "circular"))
     if (
         not isinstance(shape, Sequence)
         or len(shape) not in (2, 3)
@@ -463,7 +473,7 @@ def effective_receptive_field(
     grad = np.zeros((h, w))
     grad[int(query[0]), int(query[1])] = 1.0
     for k in reversed(stack):
-        grad = _adjoint(grad, k)
+        grad = _adjoint(grad, k, padding)
     return grad
 
 
