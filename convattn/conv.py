@@ -371,7 +371,9 @@ def theoretical_receptive_field(kernel_size: int, layers: int = 1) -> int:
     return n * (k - 1) + 1
 
 
-def _adjoint(grad: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.ndarray:
+def _adjoint(
+    grad: np.ndarray, kernel: np.ndarray, padding: str = "zeros"
+) -> np.ndarray:
     """Push a gradient map back through one same-size conv2d.
 
     The adjoint of cross-correlation is cross-correlation with the flipped

@@ -422,7 +422,11 @@ def _identity(x):
         ),
         (lambda: ca.attention_cost((4, 4), 3, 4, d_v=-1), ValueError, "d_v"),
         (lambda: ca.attention_cost((4, 4), 3, 4, c_out=0), ValueError, "c_out"),
-        (lambda: ca.effective_receptive_field([], (5, 5), (1, 1)), TypeError, "kernels"),
+        (
+            lambda: ca.effective_receptive_field([], (5, 5), (1, 1)),
+            TypeError,
+            "kernels",
+        ),
         (
             lambda: ca.effective_receptive_field(np.ones((3, 3)), (5, 5), (5, 1)),
             ValueError,
@@ -434,12 +438,16 @@ def _identity(x):
             "query",
         ),
         (
-            lambda: ca.effective_receptive_field(np.ones((3, 3)), (5, 5), (1, 1), "reflect"),
+            lambda: ca.effective_receptive_field(
+                np.ones((3, 3)), (5, 5), (1, 1), "reflect"
+            ),
             ValueError,
             "padding",
         ),
         (
-            lambda: ca.effective_receptive_field([np.full((3, 3), np.nan)], (5, 5), (1, 1)),
+            lambda: ca.effective_receptive_field(
+                [np.full((3, 3), np.nan)], (5, 5), (1, 1)
+            ),
             ValueError,
             "kernels",
         ),
