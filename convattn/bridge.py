@@ -1,3 +1,454 @@
-"""Placeholder: being written."""
+"""The bridge: attention that convolves, and attention in a local window.
 
-__all__: list[str] = []
+:func:`attention_as_conv` builds the multi-head self-attention layer of
+Cordonnier, Loukas and Jaggi (2020) that reproduces a ``K x K`` convolution:
+``K*K`` heads, one per kernel offset ``Delta_h``; a quadratic relative
+positional encoding ``r_delta = (|delta|^2, delta_1, delta_2)`` of the offset
+``delta = p_j - p_i`` of a key pixel from the query pixel; head ``h``'s
+positional query ``-alpha (1, -2 Delta_h1, -2 Delta_h2)``, so that its score
+``-alpha (|delta - Delta_h|^2 - |Delta_h|^2)`` peaks at ``delta = Delta_h``;
+no content terms; and an output projection that applies the kernel's slice
+``w_Delta_h`` to what head ``h`` reads. As ``alpha`` grows, each head's
+softmax concentrates on the single key pixel at ``p_i + Delta_h`` and the
+layer's output tends to ``conv2d(image, kernel, padding="zeros")``.
+
+:func:`local_attention` lets each query pixel attend only to the key pixels in
+a ``K x K`` window around it, with a learned bias per relative offset: the
+middle ground between a convolution (fixed weights in a window) and global
+attention (content weights over the whole image).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, as_positive_float, as_positive_int
+from .attention import scaled_dot_product_attention
+from .retrieval import softmax
+
+__all__ = [
+    "AttentionAsConv",
+    "attention_as_conv",
+    "local_attention",
+    "quadratic_encoding",
+    "theta3",
+]
+
+# Largest number of (query, key) pairs whose scores are held at once.
+_CHUNK_PAIRS = 1 << 20
+
+
+def theta3(x: float, terms: int = 64) -> float:
+    """Jacobi's theta function ``theta_3(x) = 1 + 2 sum_{n>=1} x^(n^2)``.
+
+    ``theta_3(e^(-alpha))`` is the sum of ``exp(-alpha n^2)`` over all
+    integers ``n``: the normaliser of a head's softmax along one axis of an
+    unbounded pixel grid.
+
+    Parameters
+    ----------
+    x : float
+        ``0 <= x < 1``.
+    terms : int
+        Number of terms of the series (it converges very fast).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(theta3(0.0), 12), round(theta3(0.5), 6)
+    (1.0, 2.128937)
+    """
+    if isinstance(x, bool) or not isinstance(x, int | float | np.floating):
+        raise TypeError(f"x must be a real number; got {type(x).__name__} {x!r}")
+    if not 0.0 <= float(x) < 1.0:
+        raise ValueError(f"x must satisfy 0 <= x < 1; got {x}")
+    n = np.arange(1, as_positive_int(terms, "terms") + 1, dtype=np.float64)
+    return float(1.0 + 2.0 * np.sum(float(x) ** (n * n)))
+
+
+def quadratic_encoding(deltas: np.ndarray) -> np.ndarray:
+    """The quadratic relative positional encoding ``r_delta = (|delta|^2, delta_1, delta_2)``.
+
+    Parameters
+    ----------
+    deltas : array_like, shape (..., 2)
+        Offsets ``delta = p_j - p_i`` (row, column) of key pixels from query
+        pixels.
+
+    Returns
+    -------
+    ndarray, shape (..., 3)
+
+    Examples
+    --------
+    >>> quadratic_encoding([[0, 0], [1, -2]])
+    array([[ 0.,  0.,  0.],
+           [ 5.,  1., -2.]])
+    """
+    d = as_float_array(deltas, "deltas")
+    if d.ndim == 0 or d.shape[-1] != 2:
+        raise ValueError(
+            f"deltas must have a last axis of length 2; got shape {d.shape}"
+        )
+    return np.concatenate([np.sum(d * d, axis=-1, keepdims=True), d], axis=-1)
+
+
+class AttentionAsConv:
+    """A multi-head self-attention layer that approximates a convolution.
+
+    Build it with :func:`attention_as_conv`; call it on an image to get the
+    output image.
+
+    Attributes
+    ----------
+    kernel : ndarray, shape (K, K) or (K, K, C_in, C_out)
+        The convolution kernel the layer reproduces.
+    alpha : float
+        Sharpness of the positional attention.
+    pad_keys : bool
+        Whether the zeros that the convolution reads outside the image are
+        present as extra key pixels (see :func:`attention_as_conv`).
+    offsets : ndarray, shape (K*K, 2)
+        ``Delta_h``, the kernel offset (row, column) of head ``h``.
+    head_queries : ndarray, shape (K*K, 3)
+        Head ``h``'s positional query ``-alpha (1, -2 Delta_h1, -2 Delta_h2)``.
+    """
+
+    def __init__(self, kernel: np.ndarray, alpha: float, pad_keys: bool = True):
+        w = as_float_array(kernel, "kernel", ndim=(2, 4))
+        if w.shape[0] != w.shape[1] or w.shape[0] % 2 == 0:
+            raise ValueError(
+                f"kernel must be square with an odd side (K x K); got shape {w.shape}"
+            )
+        if min(w.shape) == 0:
+            raise ValueError(f"kernel must not be empty; got shape {w.shape}")
+        if not isinstance(pad_keys, bool | np.bool_):
+            raise TypeError(f"pad_keys must be True or False; got {pad_keys!r}")
+        self.kernel = w.astype(np.float64)
+        self.alpha = as_positive_float(alpha, "alpha")
+        self.pad_keys = bool(pad_keys)
+        size = w.shape[0]
+        r = size // 2
+        rows, cols = np.meshgrid(
+            np.arange(-r, r + 1), np.arange(-r, r + 1), indexing="ij"
+        )
+        self.offsets = np.stack([rows.ravel(), cols.ravel()], axis=1)
+        self.head_queries = -self.alpha * np.concatenate(
+            [np.ones((size * size, 1)), -2.0 * self.offsets], axis=1
+        )
+
+    @property
+    def kernel_size(self) -> int:
+        """``K``, the side of the kernel."""
+        return self.kernel.shape[0]
+
+    @property
+    def num_heads(self) -> int:
+        """``N_h = K*K``, one head per kernel offset."""
+        return self.kernel_size**2
+
+    def __repr__(self) -> str:
+        return (
+            f"AttentionAsConv(kernel_size={self.kernel_size}, alpha={self.alpha:g}, "
+            f"num_heads={self.num_heads}, pad_keys={self.pad_keys})"
+        )
+
+    def _check_image(self, image) -> tuple[np.ndarray, bool]:
+        x = as_float_array(image, "image", ndim=(2, 3))
+        squeeze = x.ndim == 2
+        if squeeze:
+            x = x[:, :, None]
+        if self.kernel.ndim == 4 and x.shape[2] != self.kernel.shape[2]:
+            raise ValueError(
+                f"image must have {self.kernel.shape[2]} channels (the kernel's C_in); "
+                f"got shape {np.shape(image)}"
+            )
+        # Like conv2d: a 4-D kernel always returns (H, W, C_out).
+        squeeze = squeeze and self.kernel.ndim == 2
+        return x.astype(np.float64), squeeze
+
+    def head_projections(self, channels: int = 1) -> np.ndarray:
+        """Head ``h``'s value-and-output matrix ``W_h = w_Delta_h``.
+
+        Returns
+        -------
+        ndarray, shape (K*K, C_in, C_out)
+            For a ``(K, K)`` kernel, ``w_Delta_h`` times the identity on
+            ``channels`` channels (every channel is filtered alike).
+        """
+        r = self.kernel_size // 2
+        rows, cols = self.offsets[:, 0] + r, self.offsets[:, 1] + r
+        if self.kernel.ndim == 4:
+            return self.kernel[rows, cols]
+        return self.kernel[rows, cols][:, None, None] * np.eye(channels)
+
+    def _key_grid(self, shape: tuple[int, int]) -> tuple[np.ndarray, int]:
+        pad = self.kernel_size // 2 if self.pad_keys else 0
+        h, w = shape[0] + 2 * pad, shape[1] + 2 * pad
+        rows, cols = np.meshgrid(np.arange(h) - pad, np.arange(w) - pad, indexing="ij")
+        return np.stack([rows.ravel(), cols.ravel()], axis=1).astype(np.float64), pad
+
+    def scores(self, shape, query) -> np.ndarray:
+        """Every head's positional scores ``q_h . r_delta`` for one query pixel.
+
+        Parameters
+        ----------
+        shape : (H, W)
+            Image size.
+        query : (row, col)
+            The query pixel.
+
+        Returns
+        -------
+        ndarray, shape (K*K, H', W')
+            One score map per head over the key pixels: the image, plus a
+            border of ``K // 2`` zero pixels if ``pad_keys``.
+        """
+        shape = _check_shape(shape)
+        row, col = query
+        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
+            raise ValueError(f"query must lie inside the image {shape}; got {query}")
+        keys, pad = self._key_grid(shape)
+        r_delta = quadratic_encoding(keys - np.array([row, col], dtype=np.float64))
+        s = r_delta @ self.head_queries.T
+        return s.T.reshape(self.num_heads, shape[0] + 2 * pad, shape[1] + 2 * pad)
+
+    def weights(self, shape, query) -> np.ndarray:
+        """Every head's attention weights for one query pixel, shape ``(K*K, H', W')``."""
+        s = self.scores(shape, query)
+        return softmax(s.reshape(len(s), -1)).reshape(s.shape)
+
+    def error_bound(self, image: np.ndarray) -> float:
+        """The bound ``(theta_3(e^-alpha)^2 - 1) * sum_h 2 max|X W_h|`` on the error.
+
+        It bounds ``max |layer(image) - conv2d(image, kernel)|`` when
+        ``pad_keys`` is True.
+        """
+        x, _ = self._check_image(image)
+        tokens = x.reshape(-1, x.shape[2])
+        w_h = self.head_projections(x.shape[2])
+        reach = sum(2.0 * np.abs(tokens @ w).max() for w in w_h)
+        # theta_3^2 - 1 = 4 t + 4 t^2 with t = (theta_3 - 1) / 2, computed without
+        # the cancellation of 1 + tiny - 1 at large alpha.
+        n = np.arange(1, 65, dtype=np.float64)
+        t = float(np.sum(np.exp(-self.alpha * n * n)))
+        return (4.0 * t + 4.0 * t * t) * reach
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Apply the layer to an image ``(H, W)`` or ``(H, W, C_in)``.
+
+        Returns
+        -------
+        ndarray
+            ``(H, W)`` for a ``(K, K)`` kernel and a grayscale image;
+            ``(H, W, C)`` for a ``(K, K)`` kernel and ``C`` channels;
+            ``(H, W, C_out)`` for a ``(K, K, C_in, C_out)`` kernel.
+        """
+        x, squeeze = self._check_image(image)
+        height, width, _ = x.shape
+        pad = self.kernel_size // 2 if self.pad_keys else 0
+        # The zero padding of the convolution, as key pixels that hold zeros.
+        padded = np.pad(x, ((pad, pad), (pad, pad), (0, 0)))
+        key_tokens = padded.reshape(-1, x.shape[2])
+        key_pos, _ = self._key_grid((height, width))
+        rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+        query_pos = np.stack([rows.ravel(), cols.ravel()], axis=1).astype(np.float64)
+        # Values of head h: x_j W_h, its slice of the kernel applied to each key pixel.
+        values = np.einsum("nc,hco->hno", key_tokens, self.head_projections(x.shape[2]))
+        out = np.zeros((height * width, values.shape[2]))
+        chunk = max(1, _CHUNK_PAIRS // len(key_pos))
+        for start in range(0, len(query_pos), chunk):
+            deltas = key_pos[None, :, :] - query_pos[start : start + chunk, None, :]
+            r_delta = quadratic_encoding(deltas)
+            # Content terms are zero (queries and keys of width 1 holding 0):
+            # each head's score is its positional term q_h . r_delta alone.
+            no_q = np.zeros((len(deltas), 1))
+            no_k = np.zeros((len(key_pos), 1))
+            for h in range(self.num_heads):
+                out[start : start + chunk] += scaled_dot_product_attention(
+                    no_q, no_k, values[h], bias=r_delta @ self.head_queries[h]
+                )
+        result = out.reshape(height, width, -1)
+        return result[:, :, 0] if squeeze else result
+
+
+def attention_as_conv(
+    kernel: np.ndarray, alpha: float, pad_keys: bool = True
+) -> AttentionAsConv:
+    """A ``K*K``-head self-attention layer that tends to ``conv2d(image, kernel)``.
+
+    The construction of Cordonnier, Loukas and Jaggi (2020). Head ``h`` owns
+    one kernel offset ``Delta_h``. Its score for key pixel ``j`` of query pixel
+    ``i`` is positional only, ``q_h . r_delta`` with ``r_delta = (|delta|^2,
+    delta_1, delta_2)``, ``delta = p_j - p_i`` and ``q_h = -alpha (1, -2
+    Delta_h1, -2 Delta_h2)``; that is ``-alpha |delta - Delta_h|^2`` plus a
+    constant, so the softmax is a discrete Gaussian of width ``1/sqrt(2 alpha)``
+    centred on the key pixel ``p_i + Delta_h``. Head ``h`` multiplies what it
+    reads by the kernel slice ``w_Delta_h`` (its value and output projection),
+    and the heads are summed.
+
+    At a border query pixel, ``p_i + Delta_h`` can lie outside the image. A
+    convolution with zero padding reads a zero there; attention can only
+    spread weight over key pixels that exist. With ``pad_keys=True`` (the
+    default) the layer therefore adds the ``K // 2``-pixel zero border as
+    extra key pixels (they hold zeros; queries are only the image's pixels),
+    and then ``max |layer(image) - conv2d(image, kernel)|`` is at most
+    ``(theta_3(e^-alpha)^2 - 1) * sum_h 2 max|X W_h|``, about
+    ``8 e^-alpha * sum_h max|X W_h|``. With ``pad_keys=False`` a head whose
+    target lies outside reads the nearest image pixel instead, and the border
+    error does not vanish (the limit is a convolution with edge-replicating
+    padding).
+
+    Parameters
+    ----------
+    kernel : array_like, shape (K, K) or (K, K, C_in, C_out)
+        Cross-correlation kernel, ``K`` odd, indexed ``kernel[Delta_1 + K//2,
+        Delta_2 + K//2]`` like :func:`~convattn.conv.conv2d`.
+    alpha : float
+        Sharpness ``alpha > 0``. The error falls like ``e^-alpha``.
+    pad_keys : bool
+        Add the zero padding as key pixels (see above).
+
+    Returns
+    -------
+    AttentionAsConv
+        Call it on an image to get the output image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.arange(16.0).reshape(4, 4)
+    >>> layer = attention_as_conv(np.ones((3, 3)) / 9, alpha=30.0)
+    >>> layer
+    AttentionAsConv(kernel_size=3, alpha=30, num_heads=9, pad_keys=True)
+    >>> box = np.pad(image, 1)
+    >>> want = sum(box[r : r + 4, c : c + 4] for r in range(3) for c in range(3)) / 9
+    >>> bool(np.abs(layer(image) - want).max() < 1e-10)
+    True
+    """
+    return AttentionAsConv(kernel, alpha, pad_keys=pad_keys)
+
+
+def _check_shape(shape) -> tuple[int, int]:
+    try:
+        height, width = shape
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"shape must be a pair (H, W); got {shape!r}") from exc
+    return as_positive_int(height, "shape"), as_positive_int(width, "shape")
+
+
+def local_attention(
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    shape: tuple[int, int],
+    window_size: int,
+    position_bias: np.ndarray | None = None,
+    return_weights: bool = False,
+):
+    """Attention in which each query pixel reads only a ``K x K`` window of key pixels.
+
+    For query pixel ``i`` at ``p_i`` and each offset ``delta`` with
+    ``|delta_1|, |delta_2| <= K // 2`` whose key pixel ``j`` at ``p_i + delta``
+    lies inside the image, the score is ``q_i . k_j / sqrt(d) + b_delta``;
+    the weights are the softmax of those scores; the output is the weighted
+    sum of ``v_j``. Key pixels outside the window (or outside the image) get
+    no weight. Cost ``O(N K^2 d)`` instead of ``O(N^2 d)``. With
+    ``window_size >= 2 max(H, W) - 1`` every key pixel is in every window
+    and this equals global attention with bias ``b_ij = b_delta``.
+
+    Parameters
+    ----------
+    q, k : array_like, shape (N, d)
+        Queries and keys of the ``N = H*W`` pixels, row-major.
+    v : array_like, shape (N, d_v)
+        Values.
+    shape : (H, W)
+        Image size, ``H*W = N``.
+    window_size : int
+        ``K``, odd.
+    position_bias : array_like, shape (K, K), optional
+        ``b_delta`` at ``[delta_1 + K//2, delta_2 + K//2]``; zero if omitted.
+    return_weights : bool
+        Also return the weights.
+
+    Returns
+    -------
+    out : ndarray, shape (N, d_v)
+    weights : ndarray, shape (N, K, K)
+        Only if ``return_weights``: the weight of the key pixel at each offset
+        (zero outside the image); each query's weights sum to one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(9.0).reshape(9, 1)
+    >>> out, w = local_attention(0 * x, 0 * x, x, (3, 3), 3, return_weights=True)
+    >>> out[4, 0], out[0, 0]  # centre: mean of all 9; corner: mean of 4
+    (np.float64(4.0), np.float64(2.0))
+    >>> w[0]
+    array([[0.  , 0.  , 0.  ],
+           [0.  , 0.25, 0.25],
+           [0.  , 0.25, 0.25]])
+    """
+    q = as_float_array(q, "q", ndim=2)
+    k = as_float_array(k, "k", ndim=2)
+    v = as_float_array(v, "v", ndim=2)
+    height, width = _check_shape(shape)
+    n = height * width
+    for name, arr in (("q", q), ("k", k), ("v", v)):
+        if arr.shape[0] != n:
+            raise ValueError(f"{name} must have H*W = {n} rows; got shape {arr.shape}")
+    if k.shape[1] != q.shape[1]:
+        raise ValueError(
+            f"k must have as many columns as q ({q.shape[1]}); got shape {k.shape}"
+        )
+    if q.shape[1] == 0:
+        raise ValueError(f"q must have at least one column; got shape {q.shape}")
+    size = as_positive_int(window_size, "window_size")
+    if size % 2 == 0:
+        raise ValueError(f"window_size must be odd; got {size}")
+    dtype = np.result_type(q, k, v)
+    if position_bias is None:
+        bias = np.zeros((size, size), dtype=dtype)
+    else:
+        bias = as_float_array(position_bias, "position_bias", ndim=2)
+        if bias.shape != (size, size):
+            raise ValueError(
+                f"position_bias must have shape ({size}, {size}); got {bias.shape}"
+            )
+    if not isinstance(return_weights, bool | np.bool_):
+        raise TypeError(f"return_weights must be True or False; got {return_weights!r}")
+    # The bias does not decide the precision: float32 tokens stay float32.
+    bias = bias.astype(dtype, copy=False)
+    r = size // 2
+    qg = q.reshape(height, width, -1)
+    kp = np.pad(k.reshape(height, width, -1), ((r, r), (r, r), (0, 0)))
+    vp = np.pad(v.reshape(height, width, -1), ((r, r), (r, r), (0, 0)))
+    inside = np.pad(np.ones((height, width), dtype=bool), r)
+    scores = np.empty((height, width, size, size), dtype=dtype)
+    scale = 1.0 / np.sqrt(q.shape[1])
+    # One vectorized product per offset: a loop over the K*K offsets, not the pixels.
+    for a in range(size):
+        for b in range(size):
+            s = np.einsum("hwd,hwd->hw", qg, kp[a : a + height, b : b + width]) * scale
+            s += bias[a, b]
+            scores[:, :, a, b] = np.where(
+                inside[a : a + height, b : b + width], s, -np.inf
+            )
+    flat = scores.reshape(height, width, size * size)
+    flat = flat - flat.max(axis=-1, keepdims=True)
+    weights = np.exp(flat)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    weights = weights.reshape(height, width, size, size)
+    out = np.zeros((height, width, v.shape[1]), dtype=dtype)
+    for a in range(size):
+        for b in range(size):
+            out += weights[:, :, a, b, None] * vp[a : a + height, b : b + width]
+    out = out.reshape(n, -1)
+    if return_weights:
+        return out, weights.reshape(n, size, size)
+    return out
