@@ -1,15 +1,19 @@
 """Training attention in plain numpy: a hand-derived backward pass, a gradient
 check, the Adam optimiser and a small training loop.
 
-The forward pass is :func:`convattn.attention.multi_head_attention`; with
-``G = dL/dY`` the gradient of a loss ``L`` with respect to the layer's output,
-the backward pass runs it in reverse, head by head (``Z`` holds the heads'
-outputs side by side, ``s = 1 / sqrt(d / N_h)``)::
+The forward pass is :func:`convattn.attention.multi_head_attention`:
+``Q = X W_Q``, ``K = X W_K``, ``V = X W_V``; per head
+``A_h = softmax(c Q_h K_h^T + B_h)`` with ``c = 1 / sqrt(d / N_h)``;
+``Z = [A_1 V_1, ..., A_{N_h} V_{N_h}]`` and ``Y = Z W_O``. Here ``M_h`` are
+the columns of head ``h`` in ``M``, and ``dM`` is ``dL/dM`` for a scalar
+loss ``L``. With ``G = dL/dY`` the backward pass runs the forward pass in
+reverse, head by head (``*`` multiplies entry by entry, ``rowsum`` sums each
+row and is subtracted from every entry of that row)::
 
     dW_O = Z^T G                    dZ_h = (G W_O^T)_h
     dA_h = dZ_h V_h^T               dV_h = A_h^T dZ_h
     dS_h = A_h * (dA_h - rowsum(dA_h * A_h))        # through the softmax
-    dQ_h = s dS_h K_h               dK_h = s dS_h^T Q_h
+    dQ_h = c dS_h K_h               dK_h = c dS_h^T Q_h
     dW_Q = X^T dQ   dW_K = X^T dK   dW_V = X^T dV
     dX   = dQ W_Q^T + dK W_K^T + dV W_V^T
 
