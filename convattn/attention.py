@@ -121,13 +121,59 @@ def scaled_dot_product_attention(
         k.astype(dtype, copy=False),
         v.astype(dtype, copy=False),
     )
-    scores = q @ k.T
-    scores *= dtype.type(1.0 / np.sqrt(q.shape[1]))  # in place: no second N x N
     if bias is not None:
-        scores += _check_bias(bias, scores.shape, dtype)
-    weights = softmax(scores, axis=-1)
-    out = weights @ v
-    return (out, weights) if return_weights else out
+        bias = _check_bias(bias, (q.shape[0], k.shape[0]), dtype)
+    if not return_weights:
+        # Queries are independent: process them in row blocks, so each block's
+        # scores stay small (and warm in cache) and memory stays bounded.
+        out = np.empty((q.shape[0], v.shape[1]), dtype=dtype)
+        for start in range(0, q.shape[0], _QUERY_ROWS):
+            rows = slice(start, start + _QUERY_ROWS)
+            row_bias = None if bias is None else _bias_rows(bias, q.shape[0], rows)
+            weights, total = _unnormalised_weights(q[rows], k, row_bias, dtype)
+            out[rows] = weights @ v
+            out[rows] /= total
+        return out
+    weights, total = _unnormalised_weights(q, k, bias, dtype)
+    weights /= total
+    return weights @ v, weights
+
+
+#: Queries per row block in :func:`scaled_dot_product_attention`.
+_QUERY_ROWS = 1024
+_LOG2_E = 1.4426950408889634
+
+
+def _bias_rows(bias, n_queries: int, rows: slice):
+    """The rows of ``bias`` (already checked) that belong to a block of queries."""
+    b = np.asarray(bias)
+    if b.ndim == 2 and b.shape[0] == n_queries:
+        return b[rows]
+    return b  # broadcasts along the queries (shape (Nk,) or (1, Nk))
+
+
+def _unnormalised_weights(q, k, bias, dtype):
+    """``exp(scores - row max)`` and its row sums, for checked inputs.
+
+    The score matrix dominates time and memory, so it is made once and then
+    only changed in place. The factor ``log2(e)`` is folded into the (small)
+    queries so that the exponential can be ``exp2``, which is cheaper than
+    ``exp``; ``2 ** (x log2 e) = e ** x``, so the weights are the same.
+    """
+    scale = dtype.type(_LOG2_E / np.sqrt(q.shape[1]))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+        scores = (q * scale) @ k.T
+        if bias is not None:
+            scores += bias * dtype.type(_LOG2_E)
+        row_max = scores.max(axis=1, keepdims=True)
+    if not np.all(np.isfinite(row_max)):
+        raise ValueError(
+            "q and k must be small enough that q k^T / sqrt(d) is finite; the "
+            "scores overflowed"
+        )
+    scores -= row_max  # the largest score of each row becomes 0: no overflow
+    np.exp2(scores, out=scores)
+    return scores, scores.sum(axis=1, keepdims=True)
 
 
 # --- multi-head attention ----------------------------------------------------------

@@ -499,3 +499,33 @@ X, W3 = np.ones((5, 3)), np.ones((3, 4))
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+def test_scores_that_overflow_are_rejected_not_nan():
+    q = np.full((2, 4), 1e200)
+    with pytest.raises(ValueError, match="q and k"):
+        ca.scaled_dot_product_attention(q, q, np.ones((2, 1)))
+
+
+@pytest.mark.parametrize(
+    "bias_shape", [None, (2100, 300), (300,), (1, 300), (2100, 1), ()]
+)
+def test_row_blocks_give_the_same_output_as_the_full_weights(bias_shape):
+    # More queries than one row block (1024), so the blocked path is used;
+    # the weights path builds the whole matrix at once.
+    rng = np.random.default_rng(3)
+    q, k, v = (
+        rng.normal(size=(2100, 4)),
+        rng.normal(size=(300, 4)),
+        rng.normal(size=(300, 2)),
+    )
+    bias = None if bias_shape is None else rng.normal(size=bias_shape)
+    blocked = ca.scaled_dot_product_attention(q, k, v, bias=bias)
+    full, weights = ca.scaled_dot_product_attention(
+        q, k, v, bias=bias, return_weights=True
+    )
+    np.testing.assert_allclose(blocked, full, rtol=1e-12, atol=1e-12)
+    scores = q @ k.T / 2.0 + (0.0 if bias is None else bias)
+    expected = np.exp(scores - scores.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(weights, expected, rtol=1e-10)
