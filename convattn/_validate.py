@@ -83,3 +83,20 @@ def check_choice(x: object, name: str, choices: Sequence[str]) -> str:
     if x not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}; got {x!r}")
     return x
+
+
+def check_shape(shape: object, name: str = "shape") -> tuple[int, int]:
+    """Return ``(H, W)`` from an image shape ``(H, W)`` or ``(H, W, C)``."""
+    if (
+        not isinstance(shape, Sequence)
+        or isinstance(shape, str)
+        or len(shape) not in (2, 3)
+        or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
+            for s in shape
+        )
+    ):
+        raise ValueError(
+            f"{name} must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
+        )
+    return int(shape[0]), int(shape[1])

@@ -19,7 +19,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int, check_choice
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    check_choice,
+    check_shape,
+)
 from .images import pixel_positions, to_image, to_tokens
 from .retrieval import softmax
 
@@ -427,21 +433,6 @@ class SelfAttention:
 # --- positions ---------------------------------------------------------------------
 
 
-def _check_shape(shape) -> tuple[int, int]:
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(
-            isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0
-            for s in shape
-        )
-    ):
-        raise ValueError(
-            f"shape must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    return int(shape[0]), int(shape[1])
-
-
 def sinusoidal_encoding(
     shape: Sequence[int], dims: int, base: float = 10000.0
 ) -> np.ndarray:
@@ -476,7 +467,7 @@ def sinusoidal_encoding(
     >>> enc[4].round(4)  # row 1, column 1: sin(1), cos(1), sin(1), cos(1)
     array([0.8415, 0.5403, 0.8415, 0.5403])
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     dims = as_positive_int(dims, "dims")
     if dims % 4:
         raise ValueError(
@@ -540,7 +531,7 @@ def add_positions(
     (4, 4)
     """
     x = as_float_array(tokens, "tokens", ndim=2)
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     if x.shape[0] != h * w:
         raise ValueError(
             f"tokens must have H * W = {h * w} rows for shape {tuple(shape)}; "
@@ -609,7 +600,7 @@ def relative_position_bias(
            [0., 0., 1.],
            [0., 0., 0.]])
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     pos = pixel_positions((h, w)).astype(np.intp)
     dr = pos[None, :, 0] - pos[:, None, 0]  # key row minus query row
     dc = pos[None, :, 1] - pos[:, None, 1]

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import attention, conv
-from ._validate import as_float_array, as_positive_float, as_positive_int
+from ._validate import as_float_array, as_positive_float, as_positive_int, check_shape
 from .images import pixel_index
 
 __all__ = [
@@ -50,21 +50,6 @@ __all__ = [
 
 
 # --- small input checks ---------------------------------------------------------
-
-
-def _check_shape(shape: object, name: str = "shape") -> tuple[int, int]:
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
-            for s in shape
-        )
-    ):
-        raise ValueError(
-            f"{name} must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    return int(shape[0]), int(shape[1])
 
 
 def _check_generator(rng: object, name: str = "rng") -> np.random.Generator:
@@ -137,7 +122,7 @@ def conv_cost(shape: Sequence[int], kernel_size: int, c_in: int, c_out: int) -> 
     >>> conv_cost((4, 4), kernel_size=3, c_in=2, c_out=5)
     Cost(params=90, macs=1440)
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     k = _check_kernel_size(kernel_size)
     c_in = as_positive_int(c_in, "c_in")
     c_out = as_positive_int(c_out, "c_out")
@@ -200,7 +185,7 @@ def attention_cost(
     >>> attention_cost((2, 2), c_in=3, d=2, d_v=4, c_out=1, num_heads=2)
     Cost(params=28, macs=208)
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     c_in = as_positive_int(c_in, "c_in")
     d = as_positive_int(d, "d")
     d_v = d if d_v is None else as_positive_int(d_v, "d_v")
@@ -274,7 +259,7 @@ def attention_map(weights: np.ndarray, query: tuple[int, int], shape: Sequence[i
            [1., 0.]])
     """
     a = as_float_array(weights, "weights", ndim=(2, 3))
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     n = h * w
     if a.shape[-2:] != (n, n):
         raise ValueError(
@@ -573,7 +558,7 @@ def conv_stack_best_error(
     """
     k = _check_kernel_size(kernel_size)
     n_layers = as_positive_int(layers, "layers")
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     dist = _check_distance(distance, w)
     n_img = as_positive_int(num_images, "num_images")
     gen = _check_generator(rng)
@@ -653,7 +638,7 @@ def long_range_attention_bias(
            [-4., -1.,  0.],
            [-9., -4., -1.]])
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     dist = _check_distance(distance, w)
     beta = as_positive_float(sharpness, "sharpness")
     # 0.0 - x: no negative zeros at the peak.
@@ -697,7 +682,7 @@ def attention_long_range_error(
     >>> attention_long_range_error(20) < 1e-12
     True
     """
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     dist = _check_distance(distance, w)
     n_img = as_positive_int(num_images, "num_images")
     gen = _check_generator(rng)
@@ -778,7 +763,7 @@ def long_range_sweep(
     if not depths:
         raise ValueError("layers must not be empty")
     k = _check_kernel_size(kernel_size)
-    h, w = _check_shape(shape)
+    h, w = check_shape(shape)
     for dd in dists:
         _check_distance(dd, w)
     n_img = as_positive_int(num_images, "num_images")

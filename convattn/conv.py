@@ -20,7 +20,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int, check_choice
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    check_choice,
+    check_shape,
+)
 from .images import pixel_index
 
 __all__ = [
@@ -452,15 +458,7 @@ def effective_receptive_field(
     """
     stack = _check_stack(kernels)
     check_choice(padding, "padding", ("zeros", "circular"))
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(isinstance(s, int | np.integer) and s > 0 for s in shape)
-    ):
-        raise ValueError(
-            f"shape must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     for n, k in enumerate(stack):
         if k.shape[0] > h or k.shape[1] > w:
             raise ValueError(
@@ -527,15 +525,7 @@ def _weights_rows(
 def _check_2d_kernel_and_shape(kernel, shape, padding):
     ker = as_float_array(kernel, "kernel", ndim=2).astype(np.float64)
     check_choice(padding, "padding", PADDINGS)
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(isinstance(s, int | np.integer) and s > 0 for s in shape)
-    ):
-        raise ValueError(
-            f"shape must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     if ker.shape[0] > h or ker.shape[1] > w:
         raise ValueError(
             f"kernel must not be larger than the image {(h, w)}; got shape {ker.shape}"

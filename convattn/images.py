@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int, check_choice
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    check_choice,
+    check_shape,
+)
 
 __all__ = [
     "IMAGE_NAMES",
@@ -224,15 +230,7 @@ def to_image(tokens: np.ndarray, shape: Sequence[int]) -> np.ndarray:
            [3., 4., 5.]])
     """
     toks = as_float_array(tokens, "tokens", ndim=(1, 2), finite=False)
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(isinstance(s, int | np.integer) and s > 0 for s in shape)
-    ):
-        raise ValueError(
-            f"shape must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     if toks.shape[0] != h * w:
         raise ValueError(
             f"tokens must have H * W = {h * w} rows for shape {tuple(shape)}; "
@@ -278,15 +276,7 @@ def pixel_positions(shape: Sequence[int], normalize: bool = False) -> np.ndarray
            [1., 1.],
            [1., 2.]])
     """
-    if (
-        not isinstance(shape, Sequence)
-        or len(shape) not in (2, 3)
-        or not all(isinstance(s, int | np.integer) and s > 0 for s in shape)
-    ):
-        raise ValueError(
-            f"shape must be (H, W) or (H, W, C) of positive integers; got {shape!r}"
-        )
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     rows, cols = np.meshgrid(
         np.arange(h, dtype=float), np.arange(w, dtype=float), indexing="ij"
     )
@@ -304,9 +294,7 @@ def pixel_index(row: int, col: int, shape: Sequence[int]) -> int:
     >>> pixel_index(1, 2, (4, 5))
     7
     """
-    if not isinstance(shape, Sequence) or len(shape) not in (2, 3):
-        raise ValueError(f"shape must be (H, W) or (H, W, C); got {shape!r}")
-    h, w = int(shape[0]), int(shape[1])
+    h, w = check_shape(shape)
     for value, name, limit in ((row, "row", h), (col, "col", w)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
             raise TypeError(f"{name} must be an integer; got {value!r}")
