@@ -13,7 +13,7 @@ softmax concentrates on the single key pixel at ``p_i + Delta_h`` and the
 layer's output tends to ``conv2d(image, kernel, padding="zeros")``.
 
 :func:`local_attention` lets each query pixel attend only to the key pixels in
-a ``K x K`` window around it, with a learned bias per relative offset: the
+a square window around it, with a learned bias per relative offset: the
 middle ground between a convolution (fixed weights in a window) and global
 attention (content weights over the whole image).
 """
@@ -349,14 +349,14 @@ def local_attention(
     position_bias: np.ndarray | None = None,
     return_weights: bool = False,
 ):
-    """Attention in which each query pixel reads only a ``K x K`` window of key pixels.
+    """Attention in which each query pixel reads only a square window of key pixels.
 
     For query pixel ``i`` at ``p_i`` and each offset ``delta`` with
-    ``|delta_1|, |delta_2| <= K // 2`` whose key pixel ``j`` at ``p_i + delta``
+    ``|delta_1|, |delta_2| <= window_size // 2`` whose key pixel ``j`` at ``p_i + delta``
     lies inside the image, the score is ``q_i . k_j / sqrt(d) + b_delta``;
     the weights are the softmax of those scores; the output is the weighted
     sum of ``v_j``. Key pixels outside the window (or outside the image) get
-    no weight. Cost ``O(N K^2 d)`` instead of ``O(N^2 d)``. With
+    no weight. Cost ``O(N window_size^2 d)`` instead of ``O(N^2 d)``. With
     ``window_size >= 2 max(H, W) - 1`` every key pixel is in every window
     and this equals global attention with bias ``b_ij = b_delta``.
 
@@ -369,16 +369,17 @@ def local_attention(
     shape : (H, W)
         Image size, ``H*W = N``.
     window_size : int
-        ``K``, odd.
-    position_bias : array_like, shape (K, K), optional
-        ``b_delta`` at ``[delta_1 + K//2, delta_2 + K//2]``; zero if omitted.
+        The window's side, odd (a window size, not the kernel size ``K``).
+    position_bias : array_like, shape (window_size, window_size), optional
+        ``b_delta`` at ``[delta_1 + window_size // 2, delta_2 + window_size // 2]``;
+        zero if omitted.
     return_weights : bool
         Also return the weights.
 
     Returns
     -------
     out : ndarray, shape (N, d_v)
-    weights : ndarray, shape (N, K, K)
+    weights : ndarray, shape (N, window_size, window_size)
         Only if ``return_weights``: the weight of the key pixel at each offset
         (zero outside the image); each query's weights sum to one.
 
