@@ -139,6 +139,7 @@ def scaled_dot_product_attention(
             weights, total = _unnormalised_weights(q[rows], k, row_bias, dtype)
             out[rows] = weights @ v
             out[rows] /= total
+            del weights  # free this block's scores before the next block makes its own
         return out
     weights, total = _unnormalised_weights(q, k, bias, dtype)
     weights /= total

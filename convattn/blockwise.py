@@ -49,8 +49,11 @@ def blockwise_attention(
     Returns ``softmax(q k^T / sqrt(d)) v``, the same as
     :func:`~convattn.attention.scaled_dot_product_attention`, but never builds the full
     ``Nq x Nk`` score matrix: queries and keys are both processed in blocks of
-    ``block_size`` rows, so the extra memory is a ``block_size x block_size``
-    tile plus the ``Nq x d_v`` output, ``O(N * block_size)`` at most.
+    ``block_size`` rows, so the extra memory is one ``block_size x block_size``
+    tile of scores plus the ``Nq x d_v`` output (and a few ``block_size x d``
+    buffers): ``O(B^2 + N d_v)``, never more than ``O(N B)`` when
+    ``d_v <= B <= N``. No full-size copy of ``q``, ``k`` or ``v`` is made
+    (unless their dtypes differ and they must be converted).
 
     Parameters
     ----------
@@ -93,29 +96,41 @@ def blockwise_attention(
     n_q, d = q.shape
     n_k, d_v = v.shape
     # Two cheap tricks keep the work in the matrix products, where numpy is
-    # fastest. (1) The scale is folded into the queries once (Nq*d operations,
-    # not Nq*Nk), together with log2(e), so that exp2 (faster than exp) gives
-    # the same weights: 2^(s*log2(e)) = e^s. (2) A column of ones appended to
-    # the values makes the running sum l_i come out of the same product as
-    # the accumulator.
-    q = q * dtype.type(np.log2(np.e) / np.sqrt(d))
-    v1 = np.concatenate([v, np.ones((n_k, 1), dtype=dtype)], axis=1)
+    # fastest. (1) The scale is folded into each block of queries (B*d
+    # operations, not B*B), together with log2(e), so that exp2 (faster than
+    # exp) gives the same weights: 2^(s*log2(e)) = e^s. Scores are then in
+    # base-2 units, and so are m and m_new, which is why exp2(m - m_new) is the
+    # rescaling factor. (2) A column of ones after each block of values makes
+    # the running sum l_i come out of the same product as the accumulator.
+    # Both are done block by block, into small buffers, so that no full-size
+    # copy of q or v is made: the extra memory is one B x B tile plus the
+    # Nq x d_v output.
+    scale = dtype.type(np.log2(np.e) / np.sqrt(d))
+    q_buf = np.empty((min(block, n_q), d), dtype=dtype)
+    v1 = np.ones((min(block, n_k), d_v + 1), dtype=dtype)
     out = np.empty((n_q, d_v), dtype=dtype)
     for q0 in range(0, n_q, block):
-        q_blk = q[q0 : q0 + block]
+        q_blk = q_buf[: min(block, n_q - q0)]
+        np.multiply(q[q0 : q0 + block], scale, out=q_blk)
         m = np.full(len(q_blk), -np.inf, dtype=dtype)  # running maximum m_i
-        # acc[:, :d_v] is the rescaled accumulator, acc[:, d_v] the running sum l_i
+        # acc[:, :d_v] is the rescaled accumulator o_i, acc[:, d_v] the running
+        # sum l_i; both stay measured against the current m_i.
         acc = np.zeros((len(q_blk), d_v + 1), dtype=dtype)
         for k0 in range(0, n_k, block):
-            scores = q_blk @ k[k0 : k0 + block].T
+            n_blk = min(block, n_k - k0)
+            scores = q_blk @ k[k0 : k0 + n_blk].T
             m_new = np.maximum(m, scores.max(axis=1))
             # 2^(-inf) = 0 on the first block, where nothing is accumulated yet.
             rescale = np.exp2(m - m_new)
             np.subtract(scores, m_new[:, None], out=scores)
             np.exp2(scores, out=scores)
+            v1[:n_blk, :d_v] = v[k0 : k0 + n_blk]
             acc *= rescale[:, None]
-            acc += scores @ v1[k0 : k0 + block]
+            acc += scores @ v1[:n_blk]
             m = m_new
+            # Free the tile before the next product allocates one: otherwise
+            # two B x B tiles are alive at once.
+            del scores
         np.divide(acc[:, :d_v], acc[:, d_v:], out=out[q0 : q0 + block])
     return out
 

@@ -132,3 +132,22 @@ def test_blockwise_rejects_bad_input(kwargs, error, name):
 def test_online_softmax_steps_rejects_bad_input(scores, block, error, name):
     with pytest.raises(error, match=f"^{name}"):
         ca.online_softmax_steps(scores, block)
+
+
+def test_extra_memory_is_a_tile_and_the_output_not_n_squared():
+    # Memory, not time: numpy's allocations are traced exactly, so this does
+    # not depend on the machine. N = 4096 keys in float64: the N x N weights
+    # would take 128 MiB; blockwise attention needs one B x B tile plus the
+    # output and small per-block buffers.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, d, block = 4096, 16, 256
+    q, k, v = (rng.normal(size=(n, d)) for _ in range(3))
+    tracemalloc.start()
+    ca.blockwise_attention(q, k, v, block_size=block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    tile, output = block * block * 8, n * d * 8
+    assert peak < 3 * tile + 2 * output, peak
+    assert peak < n * n * 8 / 20
