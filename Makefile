@@ -14,11 +14,23 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Keep hypothesis's example database out of the work tree.
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.venv/.hypothesis
 
-.PHONY: all book test lint unit notebooks lab execute clean help
+# Browser libraries the site serves itself (MathJax, require.js, the widget
+# manager), pinned in package-lock.json and installed from the npm registry
+# into _build/web_assets (never committed; tools/offline_assets.py copies them
+# into the site).
+WEB_DIR   := _build/web_assets
+WEB_STAMP := $(WEB_DIR)/.installed-stamp
+# The browser test drives Debian's Chromium; Playwright never downloads one.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
+.PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help
 
 help:
 	@echo "make book   build the HTML book into _build/html"
-	@echo "make test   ruff, unit + property + doctests, nbval over book/, and the book build"
+	@echo "make test   ruff, unit + property + doctests, nbval over book/, the book build, the browser test"
+	@echo "make browser  check the built site in headless Chromium (offline, no kernel)"
+	@echo "make student  write student notebooks (solutions removed) into student/"
 	@echo "make lab    open JupyterLab on book/"
 	@echo "make execute  re-run every notebook in book/ and store its outputs"
 	@echo "make clean  remove _build and .venv"
@@ -31,7 +43,16 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $(STAMP)
 
-book: $(STAMP)
+$(WEB_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "ERROR: npm is needed to install the book's browser libraries (Debian: apt-get install -y npm)" >&2; exit 1; }
+	@mkdir -p $(WEB_DIR)
+	cp package.json package-lock.json $(WEB_DIR)/
+	cd $(WEB_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+web-assets: $(WEB_STAMP)
+
+book: $(STAMP) $(WEB_STAMP)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
@@ -45,7 +66,26 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval book/*.ipynb -n 2 --dist loadfile -q -p no:cacheprovider
 
-test: lint unit notebooks book
+chromium:
+	@test -x "$(CHROMIUM)" || { \
+	  echo "Chromium is missing at $(CHROMIUM): installing Debian's package"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "ERROR: cannot install Chromium here (needs root and apt-get)." >&2; \
+	    echo "Run 'sudo apt-get install -y chromium', or set CHROMIUM=/path/to/chromium." >&2; \
+	    exit 1; \
+	  fi; }
+	@test -x "$(CHROMIUM)" || { echo "ERROR: still no Chromium at $(CHROMIUM)" >&2; exit 1; }
+
+# Needs the built site (`make book`, which `make test` runs first).
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/browser/check_site.py -q -p no:cacheprovider
+
+student: $(STAMP)
+	$(BIN)/python tools/make_student.py book student
+
+test: lint unit notebooks book browser
 
 lab: $(STAMP)
 	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet $(JUPYTERLAB)
@@ -55,4 +95,4 @@ execute: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py book/*.ipynb
 
 clean:
-	rm -rf _build $(VENV) .pytest_cache .ruff_cache
+	rm -rf _build $(VENV) .pytest_cache .ruff_cache student
