@@ -59,6 +59,33 @@ def _check_bias(bias, shape: tuple[int, ...], dtype) -> np.ndarray:
     return b.astype(dtype, copy=False)
 
 
+def check_qkv(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check queries ``(Nq, d)``, keys ``(Nk, d)`` and values ``(Nk, d_v)``.
+
+    Shared by every attention function of the package. Returns the three as
+    arrays of one common dtype (float32 only when all three are float32).
+    """
+    q = as_float_array(q, "q", ndim=2)
+    k = as_float_array(k, "k", ndim=2)
+    v = as_float_array(v, "v", ndim=2)
+    if q.shape[1] != k.shape[1]:
+        raise ValueError(
+            f"q and k must have the same width d; got q {q.shape} and k {k.shape}"
+        )
+    if q.shape[1] == 0:
+        raise ValueError("q must have a width d of at least 1; got 0")
+    if k.shape[0] == 0:
+        raise ValueError("k must hold at least one key; got 0 rows")
+    if v.shape[0] != k.shape[0]:
+        raise ValueError(f"v must have one row per key ({k.shape[0]}); got v {v.shape}")
+    dtype = np.result_type(q, k, v)
+    return (
+        q.astype(dtype, copy=False),
+        k.astype(dtype, copy=False),
+        v.astype(dtype, copy=False),
+    )
+
+
 def scaled_dot_product_attention(
     q: np.ndarray,
     k: np.ndarray,
@@ -108,25 +135,8 @@ def scaled_dot_product_attention(
     >>> scaled_dot_product_attention(q32, q32, q32).dtype
     dtype('float32')
     """
-    q = as_float_array(q, "q", ndim=2)
-    k = as_float_array(k, "k", ndim=2)
-    v = as_float_array(v, "v", ndim=2)
-    if q.shape[1] != k.shape[1]:
-        raise ValueError(
-            f"q and k must have the same width d; got q {q.shape} and k {k.shape}"
-        )
-    if q.shape[1] == 0:
-        raise ValueError("q must have a width d of at least 1; got 0")
-    if k.shape[0] == 0:
-        raise ValueError("k must hold at least one key; got 0 rows")
-    if v.shape[0] != k.shape[0]:
-        raise ValueError(f"v must have one row per key ({k.shape[0]}); got v {v.shape}")
-    dtype = np.result_type(q, k, v)
-    q, k, v = (
-        q.astype(dtype, copy=False),
-        k.astype(dtype, copy=False),
-        v.astype(dtype, copy=False),
-    )
+    q, k, v = check_qkv(q, k, v)
+    dtype = q.dtype
     if bias is not None:
         bias = _check_bias(bias, (q.shape[0], k.shape[0]), dtype)
     if not return_weights:

@@ -18,27 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array, as_positive_int
+from .attention import check_qkv
 
 __all__ = ["blockwise_attention", "online_softmax_steps"]
-
-
-def _check_qkv(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    q = as_float_array(q, "q", ndim=2)
-    k = as_float_array(k, "k", ndim=2)
-    v = as_float_array(v, "v", ndim=2)
-    if q.shape[1] != k.shape[1]:
-        raise ValueError(
-            f"k must have as many columns as q ({q.shape[1]}); got shape {k.shape}"
-        )
-    if v.shape[0] != k.shape[0]:
-        raise ValueError(
-            f"v must have one row per key ({k.shape[0]}); got shape {v.shape}"
-        )
-    if q.shape[1] == 0:
-        raise ValueError(f"q must have at least one column; got shape {q.shape}")
-    if k.shape[0] == 0:
-        raise ValueError(f"k must have at least one row; got shape {k.shape}")
-    return q, k, v
 
 
 def blockwise_attention(
@@ -85,7 +67,7 @@ def blockwise_attention(
     >>> bool(np.allclose(blockwise_attention(q, k, v, block_size=3), full))
     True
     """
-    q, k, v = _check_qkv(q, k, v)
+    q, k, v = check_qkv(q, k, v)
     block = as_positive_int(block_size, "block_size")
     dtype = np.result_type(q, k, v)
     q, k, v = (

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int
-from .attention import scaled_dot_product_attention
+from ._validate import as_float_array, as_positive_float, as_positive_int, check_shape
+from .attention import check_qkv, scaled_dot_product_attention
 from .retrieval import softmax
 
 __all__ = [
@@ -207,7 +207,7 @@ class AttentionAsConv:
             One score map per head over the key pixels: the image, plus a
             border of ``K // 2`` zero pixels if ``pad_keys``.
         """
-        shape = _check_shape(shape)
+        shape = check_shape(shape)
         row, col = query
         if not (0 <= row < shape[0] and 0 <= col < shape[1]):
             raise ValueError(f"query must lie inside the image {shape}; got {query}")
@@ -332,14 +332,6 @@ def attention_as_conv(
     return AttentionAsConv(kernel, alpha, pad_keys=pad_keys)
 
 
-def _check_shape(shape) -> tuple[int, int]:
-    try:
-        height, width = shape
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"shape must be a pair (H, W); got {shape!r}") from exc
-    return as_positive_int(height, "shape"), as_positive_int(width, "shape")
-
-
 def local_attention(
     q: np.ndarray,
     k: np.ndarray,
@@ -395,20 +387,12 @@ def local_attention(
            [0.  , 0.25, 0.25],
            [0.  , 0.25, 0.25]])
     """
-    q = as_float_array(q, "q", ndim=2)
-    k = as_float_array(k, "k", ndim=2)
-    v = as_float_array(v, "v", ndim=2)
-    height, width = _check_shape(shape)
+    q, k, v = check_qkv(q, k, v)
+    height, width = check_shape(shape)
     n = height * width
     for name, arr in (("q", q), ("k", k), ("v", v)):
         if arr.shape[0] != n:
             raise ValueError(f"{name} must have H*W = {n} rows; got shape {arr.shape}")
-    if k.shape[1] != q.shape[1]:
-        raise ValueError(
-            f"k must have as many columns as q ({q.shape[1]}); got shape {k.shape}"
-        )
-    if q.shape[1] == 0:
-        raise ValueError(f"q must have at least one column; got shape {q.shape}")
     size = as_positive_int(window_size, "window_size")
     if size % 2 == 0:
         raise ValueError(f"window_size must be odd; got {size}")

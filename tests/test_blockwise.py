@@ -104,7 +104,7 @@ def test_online_softmax_steps_end_at_the_softmax():
     ("kwargs", "error", "name"),
     [
         ({"q": np.ones(3)}, ValueError, "q"),
-        ({"k": np.ones((4, 2))}, ValueError, "k"),
+        ({"k": np.ones((4, 2))}, ValueError, "q and k"),
         ({"v": np.ones((5, 2))}, ValueError, "v"),
         ({"q": np.full((2, 3), np.nan)}, ValueError, "q"),
         ({"k": np.array([["a", "b", "c"]] * 4)}, TypeError, "k"),

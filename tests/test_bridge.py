@@ -303,7 +303,7 @@ def test_local_attention_float32_stays_float32(rng):
     ("kwargs", "error", "name"),
     [
         ({"q": np.ones((5, 2))}, ValueError, "q"),
-        ({"k": np.ones((6, 3))}, ValueError, "k"),
+        ({"k": np.ones((6, 3))}, ValueError, "q and k"),
         ({"v": np.ones((5, 1))}, ValueError, "v"),
         ({"v": np.full((6, 1), np.nan)}, ValueError, "v"),
         ({"shape": (2, 2)}, ValueError, "q"),
