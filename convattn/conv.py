@@ -9,9 +9,25 @@ Like PyTorch's ``conv2d`` and ``scipy.signal.correlate2d``, :func:`conv2d` is a
 *cross-correlation*: the kernel is not flipped. Kernel entry ``kernel[a, b]``
 weighs the key pixel at offset ``(a - kh // 2, b - kw // 2)``, so the centre of
 a ``K x K`` kernel is entry ``K // 2`` along each axis. For odd ``K`` that is
-the middle; for even ``K`` it is the lower-right of the four middle entries
-(as in ``scipy.signal.correlate2d(..., mode="same")``; PyTorch's
-``padding="same"`` uses ``(K - 1) // 2`` instead).
+the middle, and all these libraries agree with :func:`conv2d`.
+
+For even ``K`` there is no middle, and libraries differ. :func:`conv2d` puts
+entry ``K // 2`` (the lower-right of the four middle entries) on the query
+pixel, as ``scipy.signal.correlate(..., mode="same")`` and
+``scipy.ndimage.correlate`` do. ``scipy.signal.correlate2d(..., mode="same")``
+and PyTorch's ``conv2d(..., padding="same")`` agree with each other and not
+with it: they put entry ``(K - 1) // 2`` (the upper-left) there, so their
+output is this function's shifted by one pixel down and right (checked with
+SciPy 1.17 and PyTorch 2.13). With dilation ``d >= 2`` and even ``K``,
+PyTorch's ``"same"`` pads ``(d (K - 1)) // 2`` before, which is not a multiple
+of ``d``: no tap at all sits on the query pixel. :func:`conv2d` pads
+``d * (K // 2)`` before, so entry ``K // 2`` stays on it.
+
+An even kernel's reach is asymmetric: it reads ``K / 2`` pixels up and left
+and ``K / 2 - 1`` down and right. ``L`` stacked layers still see a square of
+side ``L (K - 1) + 1`` (:func:`theoretical_receptive_field`), but not centred
+on the query pixel (``L K / 2`` one way, ``L (K / 2 - 1)`` the other), so the
+symmetric reach ``L (K - 1) / 2`` holds for odd ``K`` only.
 """
 
 from __future__ import annotations

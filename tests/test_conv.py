@@ -666,3 +666,18 @@ def test_receptive_field_rejects_bad_input(args, kwargs, error, name):
     with pytest.raises(error) as info:
         ca.theoretical_receptive_field(*args, **kwargs)
     assert str(info.value).startswith(name), str(info.value)
+
+
+@pytest.mark.parametrize("k, layers", [(2, 1), (2, 3), (4, 2)])
+def test_even_kernel_reach_is_asymmetric(rng, k, layers):
+    # Impulse responses of one output pixel, as above: an even kernel reads
+    # K/2 pixels to the left and K/2 - 1 to the right, so a stack reads
+    # L K/2 to the left and L (K/2 - 1) to the right, L (K - 1) + 1 in all.
+    n = 41
+    x = np.eye(n)[None]
+    for _ in range(layers):
+        x = ca.conv2d(x, rng.random((1, k)) + 0.5, "zeros")
+    support = np.flatnonzero(x[0, n // 2])
+    assert n // 2 - support.min() == layers * k // 2
+    assert support.max() - n // 2 == layers * (k // 2 - 1)
+    assert len(support) == ca.theoretical_receptive_field(k, layers)
