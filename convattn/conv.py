@@ -458,6 +458,8 @@ def shift_kernel(dr: int, dc: int, size: int | None = None) -> np.ndarray:
 
 def _per_layer(value: object, name: str, layers: int) -> list[int]:
     """One positive int per layer: an int for every layer, or a sequence of ``layers``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
         values = list(value)
         if len(values) != layers:
