@@ -77,10 +77,10 @@ def blockwise_attention(
     """
     q, k, v = check_qkv(q, k, v)
     block = as_positive_int(block_size, "block_size")
-    return _forward(q, k, v, block)[0]
+    return _blockwise_forward(q, k, v, block)[0]
 
 
-def _forward(
+def _blockwise_forward(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, block: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The blockwise forward pass on checked inputs: ``(output, lse2)``.
@@ -219,7 +219,7 @@ def blockwise_attention_grad(
     block = as_positive_int(block_size, "block_size")
     dtype = np.result_type(q, k, v, g)
     q, k, v, g = (a.astype(dtype, copy=False) for a in (q, k, v, g))
-    out, lse2 = _forward(q, k, v, block)
+    out, lse2 = _blockwise_forward(q, k, v, block)
     n_q, d = q.shape
     n_k = k.shape[0]
     # Scores in base-2 units, as in the forward pass: the weights are then
