@@ -33,6 +33,7 @@ from ._validate import as_float_array
 from .images import to_gray
 
 __all__ = [
+    "CHANNELS",
     "DPI",
     "LINESTYLES",
     "MAX_WIDTH",
@@ -93,6 +94,16 @@ PALETTE = tuple(
 )
 #: Line styles taken in step with :data:`PALETTE`.
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), "-", "--")
+
+#: How the colour channels R, G, B are drawn as lines: (label, colour,
+#: line style). Vermillion, bluish green and blue keep the channels' hues but
+#: differ in lightness and line style, so they stay apart for colour-blind
+#: readers, where pure red and green lines merge.
+CHANNELS = (
+    ("R", OKABE_ITO["vermillion"], "-"),
+    ("G", OKABE_ITO["bluish green"], "--"),
+    ("B", OKABE_ITO["blue"], ":"),
+)
 
 _RC = {
     "figure.dpi": DPI,
@@ -246,7 +257,7 @@ def _smooth(gray: np.ndarray) -> np.ndarray:
     return k[0] * rows[:, :-2] + k[1] * rows[:, 1:-1] + k[2] * rows[:, 2:]
 
 
-def draw_contours(ax, image: np.ndarray, levels: int = 2) -> None:
+def draw_contours(ax, image: np.ndarray, levels: int = 1) -> None:
     """Faint contour lines of ``image``'s brightness, to find one's way on a map."""
     gray = _smooth(to_gray(as_float_array(image, "image", ndim=(2, 3))))
     if np.ptp(gray) == 0:
@@ -280,6 +291,7 @@ def show_weights(
     vmax: float | None = None,
     label: str | None = None,
     cmap: str | None = None,
+    norm=None,
 ):
     """Show one query's weights (or scores) over all pixels as an opaque map.
 
@@ -307,6 +319,8 @@ def show_weights(
         Label of the colour bar.
     cmap : str, optional
         Colormap, :data:`WEIGHT_CMAP` by default.
+    norm : matplotlib Normalize, optional
+        A colour scale such as ``LogNorm(1e-6, 1)``; replaces ``vmin``/``vmax``.
 
     Returns
     -------
@@ -319,13 +333,13 @@ def show_weights(
         if shape is None:
             raise ValueError("shape must be given (H, W) when weights is 1-D")
         w = w.reshape(int(shape[0]), int(shape[1]))
-    im = ax.imshow(
-        w,
-        cmap=cmap or WEIGHT_CMAP,
-        interpolation="nearest",
-        vmin=vmin,
-        vmax=vmax,
-    )
+    if norm is not None:
+        im = ax.imshow(w, cmap=cmap or WEIGHT_CMAP, norm=norm, interpolation="nearest")
+        vmin, vmax = norm.vmin, norm.vmax
+    else:
+        im = ax.imshow(
+            w, cmap=cmap or WEIGHT_CMAP, interpolation="nearest", vmin=vmin, vmax=vmax
+        )
     flat = np.ptp(w) == 0
     if image is not None and not flat:
         draw_contours(ax, image)
@@ -334,7 +348,7 @@ def show_weights(
         ax.text(
             0.5,
             0.5,
-            f"flat: every\nvalue = {w.flat[0]:.3g}",
+            f"flat: every\nvalue = {_number(w.flat[0], 1.0)}",
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -342,14 +356,25 @@ def show_weights(
             bbox=dict(facecolor="black", alpha=0.6, edgecolor="none"),
         )
     if not colorbar and vmax is None and not flat:
-        title = f"{title}\nmax {w.max():.3g}" if title else f"max {w.max():.3g}"
+        top = f"max {_number(w.max(), np.abs(w).max())}"
+        title = f"{title}\n{top}" if title else top
     if title:
         ax.set_title(title)
     if query is not None:
         mark_query(ax, query, width=w.shape[1])
     if colorbar:
-        _colorbar(ax, im, label)
+        cb = _colorbar(ax, im, label)
+        # a flat map's scale says nothing; keep its room, so panels line up
+        cb.ax.set_visible(not (flat and vmin is None and vmax is None))
     return im
+
+
+def _number(x: float, scale: float) -> str:
+    """``x`` to 3 significant digits, rounding-noise around 0 written as 0."""
+    x = float(x)
+    if abs(x) <= 1e-9 * max(float(scale), 1.0):
+        x = 0.0
+    return f"{x + 0.0:.3g}"
 
 
 def show_signed(
@@ -497,12 +522,14 @@ def weight_grid(
     vmin: float | None = None,
     vmax: float | None = None,
     label: str | None = None,
+    norm=None,
 ):
     """Show several weight or score maps, in rows of at most four.
 
     Each map gets its own colour scale (and colour bar), because different
     similarities live on different scales; give ``vmin`` and ``vmax`` to put
-    them all on one scale, with one colour bar for the whole grid.
+    them all on one scale, with one colour bar for the whole grid (or
+    ``norm``, e.g. a shared ``LogNorm``).
 
     Returns ``(fig, axes)``.
     """
@@ -512,7 +539,7 @@ def weight_grid(
     ncols = ncols or _grid_columns(n)
     nrows = -(-n // ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
-    shared = vmin is not None and vmax is not None
+    shared = norm is not None or (vmin is not None and vmax is not None)
     im = None
     for i, ax in enumerate(axes.flat):
         if i < n:
@@ -527,6 +554,7 @@ def weight_grid(
                 vmin=vmin,
                 vmax=vmax,
                 label=label,
+                norm=norm,
             )
         else:
             ax.set_axis_off()

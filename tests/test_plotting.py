@@ -291,3 +291,13 @@ def test_show_table_is_a_markdown_table():
         plotting.show_table([(1, 2, 3)], ["a", "b"])
     with pytest.raises(ValueError, match="headers"):
         plotting.show_table([], [])
+
+
+def test_a_temperature_series_can_share_one_log_scale():
+    from matplotlib.colors import LogNorm
+
+    maps = [np.full(16, 1 / 16), np.eye(4).ravel() / 4]
+    fig, axes = plotting.weight_grid(maps, shape=(4, 4), norm=LogNorm(1e-6, 1))
+    assert len(fig.axes) == 3
+    norms = [ax.get_images()[0].norm for ax in axes.flat]
+    assert norms[0] is norms[1] and (norms[0].vmin, norms[0].vmax) == (1e-6, 1)
