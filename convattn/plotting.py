@@ -355,7 +355,8 @@ def show_weights(
             color="white",
             bbox=dict(facecolor="black", alpha=0.6, edgecolor="none"),
         )
-    if not colorbar and vmax is None and not flat:
+    # a title that already gives the maximum (as in "so far (max 0.01)") keeps it
+    if not colorbar and vmax is None and not flat and "max" not in (title or ""):
         top = f"max {_number(w.max(), np.abs(w).max())}"
         title = f"{title}\n{top}" if title else top
     if title:
