@@ -44,6 +44,7 @@ __all__ = [
     "draw_contours",
     "image_grid",
     "label_lines",
+    "label_regions",
     "mark_query",
     "new_figure",
     "plot_timing",
@@ -334,6 +335,10 @@ def show_weights(
             raise ValueError("shape must be given (H, W) when weights is 1-D")
         w = w.reshape(int(shape[0]), int(shape[1]))
     if norm is not None:
+        if isinstance(norm, mpl.colors.LogNorm) and norm.vmin is not None:
+            # weights that underflow to 0 would be masked (drawn blank) on a log
+            # scale: draw them in the lowest colour, as "at most vmin"
+            w = np.maximum(w, norm.vmin)
         im = ax.imshow(w, cmap=cmap or WEIGHT_CMAP, norm=norm, interpolation="nearest")
         vmin, vmax = norm.vmin, norm.vmax
     else:
@@ -566,6 +571,32 @@ def weight_grid(
     if suptitle:
         fig.suptitle(suptitle)
     return fig, axes
+
+
+def label_regions(ax, labels: np.ndarray, fontsize: float = 10) -> None:
+    """Write each region's label in it, so that no colour has to be told apart.
+
+    ``labels`` is an ``(H, W)`` integer map; each label is written at its pixel
+    nearest to the label's centroid (a pixel of the region even when the
+    region is not convex).
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 2:
+        raise ValueError(f"labels must be an (H, W) map; got shape {lab.shape}")
+    for value in np.unique(lab):
+        rows, cols = np.nonzero(lab == value)
+        k = np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2)
+        ax.text(
+            cols[k],
+            rows[k],
+            str(value),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            bbox=dict(
+                boxstyle="round,pad=0.15", facecolor="white", edgecolor="black", lw=0.5
+            ),
+        )
 
 
 def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:

@@ -299,5 +299,23 @@ def test_a_temperature_series_can_share_one_log_scale():
     maps = [np.full(16, 1 / 16), np.eye(4).ravel() / 4]
     fig, axes = plotting.weight_grid(maps, shape=(4, 4), norm=LogNorm(1e-6, 1))
     assert len(fig.axes) == 3
+    # zero weights are drawn in the lowest colour, not left out (masked)
+    drawn = axes[0, 1].get_images()[0].get_array()
+    assert not np.ma.is_masked(drawn) and drawn.min() == 1e-6
     norms = [ax.get_images()[0].norm for ax in axes.flat]
     assert norms[0] is norms[1] and (norms[0].vmin, norms[0].vmax) == (1e-6, 1)
+
+
+def test_label_regions_writes_each_label_inside_its_region():
+    labels = np.zeros((6, 6), int)
+    labels[:, 4:] = 1
+    labels[5, :4] = 2  # an L-shaped region 0 and two bars
+    _fig, axes = plotting.new_figure()
+    ax = axes[0, 0]
+    plotting.label_regions(ax, labels)
+    placed = {t.get_text(): t.get_position() for t in ax.texts}
+    assert sorted(placed) == ["0", "1", "2"]
+    for text, (x, y) in placed.items():
+        assert labels[int(y), int(x)] == int(text)
+    with pytest.raises(ValueError, match="labels"):
+        plotting.label_regions(ax, np.zeros(4))
