@@ -600,11 +600,14 @@ def label_regions(ax, labels: np.ndarray, fontsize: float = 10) -> None:
 
 
 def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:
-    """Write each labelled line's label next to its last point, in its colour.
+    """Write each labelled line's label at its last (or first) point, in its colour.
 
-    Direct labels spare the reader the trip to a legend and do not rely on
-    colour alone.
+    The label sits just above the point, on the inner side, so it stays
+    inside the axes. Direct labels spare the reader the trip to a legend and
+    do not rely on colour alone.
     """
+    if xpos not in ("end", "start"):
+        raise ValueError(f"xpos must be 'end' or 'start'; got {xpos!r}")
     for line in ax.get_lines():
         text = line.get_label()
         if not text or text.startswith("_"):
@@ -618,12 +621,11 @@ def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:
         ax.annotate(
             text,
             (x[i], y[i]),
-            xytext=(pad if xpos == "end" else -pad, 0),
+            xytext=(-pad if xpos == "end" else pad, pad),
             textcoords="offset points",
-            ha="left" if xpos == "end" else "right",
-            va="center",
+            ha="right" if xpos == "end" else "left",
+            va="bottom",
             color=line.get_color(),
-            annotation_clip=False,
             **kwargs,
         )
 

@@ -319,3 +319,34 @@ def test_label_regions_writes_each_label_inside_its_region():
         assert labels[int(y), int(x)] == int(text)
     with pytest.raises(ValueError, match="labels"):
         plotting.label_regions(ax, np.zeros(4))
+
+
+def test_figures_are_numbered_per_chapter():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from figure_numbers import chapter_numbers
+
+    # Sphinx's numbers run through the whole book; a chapter restarts at 1.
+    book_wide = {"figure": {"fig-b": (18,), "fig-a": (17,), "fig-c": (19,)}}
+    assert chapter_numbers(book_wide, "book/03_soft_attention") == {
+        "figure": {"fig-a": (3, 1), "fig-b": (3, 2), "fig-c": (3, 3)}
+    }
+    assert chapter_numbers({"figure": {"s": (1,)}}, "book/intro") == {
+        "figure": {"s": (1,)}
+    }
+    assert chapter_numbers({"figure": {"x": (5,)}}, "book/notation") == {
+        "figure": {"x": (1,)}
+    }
+
+
+def test_direct_labels_stay_inside_the_axes():
+    fig, axes = plotting.new_figure(1, 2, size=3.0)
+    for ax in axes[0]:
+        ax.loglog([10, 100, 1000], [1, 10, 100], label="a long label")
+        plotting.label_lines(ax)
+    fig.canvas.draw()
+    for ax in axes[0]:
+        box, text = ax.get_window_extent(), ax.texts[0].get_window_extent()
+        assert box.x0 <= text.x0 and text.x1 <= box.x1
