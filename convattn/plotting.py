@@ -122,23 +122,51 @@ _RC = {
 }
 
 
+def _retina_png(fig, **kwargs):
+    """A figure as a PNG of twice its pixels, with its display width as metadata.
+
+    Only the width: pages scale images down to their column with
+    ``max-width: 100%``, and a fixed ``height`` would then squash them.
+    """
+    from IPython.core.pylabtools import retina_figure
+
+    out = retina_figure(fig, base64=True, **kwargs)
+    if out is None:  # an empty figure: nothing to show
+        return None
+    data, metadata = out
+    return data, {"width": metadata["width"]}
+
+
 def setup() -> None:
     """Set the book's figure style: sizes, fonts, palette, high-DPI PNGs.
 
     Runs when :mod:`convattn.plotting` is imported; call it again after
-    changing matplotlib's settings by hand. Inside IPython, inline figures are
-    stored as "retina" PNGs: twice the pixels, shown at :data:`DPI`.
+    changing matplotlib's settings by hand. Inside IPython, figures are shown
+    as PNGs of twice their pixels, drawn at :data:`DPI` ("retina"), so text
+    stays sharp on high-DPI screens.
     """
     mpl.rcParams.update(_RC)
     try:
         from IPython import get_ipython
-
-        if get_ipython() is not None:
-            from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-            set_matplotlib_formats("retina")
     except ImportError:  # pragma: no cover - plotting without IPython
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Resolve the backend now, so that its own set-up of the figure formats
+    # runs first and does not replace this one later.
+    mpl.get_backend()
+    from matplotlib.figure import Figure
+
+    kwargs = {"bbox_inches": "tight"}
+    try:
+        from matplotlib_inline.config import InlineBackend
+
+        kwargs = dict(InlineBackend.instance().print_figure_kwargs)
+    except ImportError:  # pragma: no cover
         pass
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: _retina_png(fig, **kwargs))
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, size: float = 2.4, **kwargs):

@@ -350,3 +350,16 @@ def test_direct_labels_stay_inside_the_axes():
     for ax in axes[0]:
         box, text = ax.get_window_extent(), ax.texts[0].get_window_extent()
         assert box.x0 <= text.x0 and text.x1 <= box.x1
+
+
+def test_inline_png_has_twice_the_pixels_and_only_a_width():
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig, _ = plotting.new_figure(1, 2, size=2.0)  # 4 x 2 inches
+    data, metadata = plotting._retina_png(fig, bbox_inches=None)
+    png = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert png.size == (2 * 4 * plotting.DPI, 2 * 2 * plotting.DPI)
+    assert metadata == {"width": 4 * plotting.DPI}
