@@ -601,18 +601,28 @@ def weight_grid(
     return fig, axes
 
 
-def label_regions(ax, labels: np.ndarray, fontsize: float = 10) -> None:
+def label_regions(
+    ax, labels: np.ndarray, avoid: np.ndarray | None = None, fontsize: float = 10
+) -> None:
     """Write each region's label in it, so that no colour has to be told apart.
 
     ``labels`` is an ``(H, W)`` integer map; each label is written at its pixel
     nearest to the label's centroid (a pixel of the region even when the
-    region is not convex).
+    region is not convex), skipping the pixels where ``avoid`` (an ``(H, W)``
+    boolean map) is true, such as pixels the reader must see.
     """
     lab = np.asarray(labels)
     if lab.ndim != 2:
         raise ValueError(f"labels must be an (H, W) map; got shape {lab.shape}")
+    free = np.ones(lab.shape, bool)
+    if avoid is not None:
+        free = ~np.asarray(avoid, bool)
+        if free.shape != lab.shape:
+            raise ValueError(f"avoid must have the shape of labels {lab.shape}")
     for value in np.unique(lab):
-        rows, cols = np.nonzero(lab == value)
+        rows, cols = np.nonzero((lab == value) & free)
+        if rows.size == 0:
+            continue
         k = np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2)
         ax.text(
             cols[k],

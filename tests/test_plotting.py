@@ -319,6 +319,16 @@ def test_label_regions_writes_each_label_inside_its_region():
         assert labels[int(y), int(x)] == int(text)
     with pytest.raises(ValueError, match="labels"):
         plotting.label_regions(ax, np.zeros(4))
+    # a pixel to avoid (say a marker at the centre of region 1) is not written on
+    avoid = np.zeros((6, 6), bool)
+    x, y = placed["1"]
+    avoid[int(y), int(x)] = True
+    plotting.label_regions(ax, labels, avoid=avoid)
+    x1, y1 = ax.texts[-2].get_position()  # label 1 of the second call
+    assert ax.texts[-2].get_text() == "1" and not avoid[int(y1), int(x1)]
+    assert labels[int(y1), int(x1)] == 1
+    with pytest.raises(ValueError, match="avoid"):
+        plotting.label_regions(ax, labels, avoid=np.zeros((2, 2), bool))
 
 
 def test_figures_are_numbered_per_chapter():
