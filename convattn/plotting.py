@@ -1,44 +1,181 @@
 """Figure helpers shared by every chapter, so that all figures look alike.
 
-Conventions: images are shown as they are (RGB) or in grayscale; weights and
-similarity maps use the perceptually uniform ``viridis`` colormap, drawn over a
-grayscale copy of the image when one is given; the query pixel is always
-marked by :func:`mark_query` (a red ring with a white edge). Figures are small
-(``DPI``) so that notebooks stay light.
+Conventions:
+
+- Maps are drawn fully opaque. Weights and similarity scores use the
+  perceptually uniform ``viridis`` (:data:`WEIGHT_CMAP`); signed values use the
+  diverging ``RdBu_r`` (:data:`SIGNED_CMAP`) centred at 0 with a labelled
+  colour bar (:func:`show_signed`). A photo is never drawn under a map: it is
+  shown beside it, or as faint contour lines on top (``image=``).
+- A map scaled to its own range gets a colour bar, or its maximum in the title.
+- The query pixel is outlined thinly by :func:`mark_query`: a white square
+  just outside the pixel, inside a black one, so it shows on any background
+  and the value under it stays visible.
+- Lines use the colour-blind-safe Okabe-Ito palette (:data:`PALETTE`), each
+  with its own line style (:data:`LINESTYLES`), and are labelled directly
+  (:func:`label_lines`).
+- Sizes: :data:`DPI` pixels per inch as the reader sees them, at most
+  :data:`MAX_WIDTH` inches wide, text of at least 10 pt; :func:`setup` (run on
+  import) asks for PNGs at twice that resolution, for sharp text on high-DPI
+  screens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from ._validate import as_float_array
 from .images import to_gray
 
 __all__ = [
+    "CHANNELS",
     "DPI",
+    "LINESTYLES",
+    "MAX_WIDTH",
+    "OKABE_ITO",
+    "PALETTE",
+    "SIGNED_CMAP",
     "WEIGHT_CMAP",
+    "draw_contours",
     "image_grid",
+    "label_lines",
+    "label_regions",
     "mark_query",
     "new_figure",
+    "plot_timing",
+    "setup",
     "show_image",
+    "show_kernel",
+    "show_signed",
+    "show_table",
     "show_weights",
     "weight_grid",
 ]
 
-#: Resolution of every figure in the book.
+#: Pixels per inch of a figure as the reader sees it (CSS pixels). PNGs in
+#: the notebooks are stored at twice this, see :func:`setup`.
 DPI = 90
-#: Colormap for weights and similarity scores.
+#: Widest figure, in inches: ``MAX_WIDTH * DPI`` = 630 px fits the book's
+#: main column without being scaled down.
+MAX_WIDTH = 7.0
+#: Colormap for weights and similarity scores (sequential).
 WEIGHT_CMAP = "viridis"
+#: Colormap for signed values (diverging, centred at 0).
+SIGNED_CMAP = "RdBu_r"
+#: The Okabe-Ito colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+#: Order in which lines take their colours: neighbours differ in lightness as
+#: well as hue, so they stay apart for colour-blind readers and in grayscale.
+PALETTE = tuple(
+    OKABE_ITO[name]
+    for name in (
+        "blue",
+        "orange",
+        "black",
+        "sky blue",
+        "vermillion",
+        "reddish purple",
+        "bluish green",
+        "yellow",
+    )
+)
+#: Line styles taken in step with :data:`PALETTE`.
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), "-", "--")
+
+#: How the colour channels R, G, B are drawn as lines: (label, colour,
+#: line style). Vermillion, bluish green and blue keep the channels' hues but
+#: differ in lightness and line style, so they stay apart for colour-blind
+#: readers, where pure red and green lines merge.
+CHANNELS = (
+    ("R", OKABE_ITO["vermillion"], "-"),
+    ("G", OKABE_ITO["bluish green"], "--"),
+    ("B", OKABE_ITO["blue"], ":"),
+)
+
+_RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 12,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE, linestyle=LINESTYLES),
+    "image.interpolation": "nearest",
+    "lines.linewidth": 1.8,
+}
+
+
+def _retina_png(fig, **kwargs):
+    """A figure as a PNG of twice its pixels, with its display width as metadata.
+
+    Only the width: pages scale images down to their column with
+    ``max-width: 100%``, and a fixed ``height`` would then squash them.
+    """
+    from IPython.core.pylabtools import retina_figure
+
+    out = retina_figure(fig, base64=True, **kwargs)
+    if out is None:  # an empty figure: nothing to show
+        return None
+    data, metadata = out
+    return data, {"width": metadata["width"]}
+
+
+def setup() -> None:
+    """Set the book's figure style: sizes, fonts, palette, high-DPI PNGs.
+
+    Runs when :mod:`convattn.plotting` is imported; call it again after
+    changing matplotlib's settings by hand. Inside IPython, figures are shown
+    as PNGs of twice their pixels, drawn at :data:`DPI` ("retina"), so text
+    stays sharp on high-DPI screens.
+    """
+    mpl.rcParams.update(_RC)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - plotting without IPython
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Resolve the backend now, so that its own set-up of the figure formats
+    # runs first and does not replace this one later.
+    mpl.get_backend()
+    from matplotlib.figure import Figure
+
+    kwargs = {"bbox_inches": "tight"}
+    try:
+        from matplotlib_inline.config import InlineBackend
+
+        kwargs = dict(InlineBackend.instance().print_figure_kwargs)
+    except ImportError:  # pragma: no cover
+        pass
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: _retina_png(fig, **kwargs))
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, size: float = 2.4, **kwargs):
     """A figure of ``nrows x ncols`` square panels of ``size`` inches.
 
+    Panels shrink so that the figure is at most :data:`MAX_WIDTH` wide.
     Returns ``(fig, axes)`` with ``axes`` always a 2-D array.
     """
+    size = min(float(size), MAX_WIDTH / ncols)
     fig, axes = plt.subplots(
         nrows,
         ncols,
@@ -51,6 +188,12 @@ def new_figure(nrows: int = 1, ncols: int = 1, size: float = 2.4, **kwargs):
     return fig, axes
 
 
+def _grid_columns(n: int, most: int = 4) -> int:
+    """Columns for ``n`` panels: rows of at most ``most``, as even as possible."""
+    rows = -(-n // most)
+    return -(-n // rows)
+
+
 def _query_rc(query, width: int | None) -> tuple[float, float]:
     if isinstance(query, int | np.integer):
         if width is None:
@@ -61,8 +204,35 @@ def _query_rc(query, width: int | None) -> tuple[float, float]:
     raise TypeError(f"query must be (row, col) or a token index; got {query!r}")
 
 
-def mark_query(ax, query, width: int | None = None, size: float = 90.0) -> None:
-    """Mark the query pixel on ``ax``: a red ring with a white edge.
+class _PixelOutline(Rectangle):
+    """A square around one pixel, ``offset`` points outside its edges.
+
+    The offset is in points, not data units, so the line never covers the
+    pixel it marks however large or small the pixels are drawn.
+    """
+
+    def __init__(self, row: float, col: float, offset: float, **kwargs):
+        super().__init__((col - 0.5, row - 0.5), 1.0, 1.0, **kwargs)
+        self.pixel = (row, col)
+        self.offset = offset
+
+    def draw(self, renderer):
+        ax = self.axes
+        (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+        px_per_unit = max(min(abs(x1 - x0), abs(y1 - y0)), 1e-9)
+        half = 0.5 + renderer.points_to_pixels(self.offset) / px_per_unit
+        row, col = self.pixel
+        self.set_xy((col - half, row - half))
+        self.set_width(2 * half)
+        self.set_height(2 * half)
+        super().draw(renderer)
+
+
+def mark_query(ax, query, width: int | None = None, size: float = 1.0) -> None:
+    """Outline the query pixel on ``ax``: white just outside it, black outside that.
+
+    The outline sits outside the pixel, so its value stays visible, and it is
+    not clipped, so a pixel on the border is outlined in full.
 
     Parameters
     ----------
@@ -71,10 +241,27 @@ def mark_query(ax, query, width: int | None = None, size: float = 90.0) -> None:
         The query pixel; a token index needs ``width``.
     width : int, optional
         Image width, to convert a token index.
+    size : float
+        Width of each of the two lines, in points.
     """
     r, c = _query_rc(query, width)
-    ax.scatter([c], [r], s=size, facecolors="none", edgecolors="white", linewidths=3.0)
-    ax.scatter([c], [r], s=size, facecolors="none", edgecolors="red", linewidths=1.5)
+    lw = float(size)
+    if not lw > 0:
+        raise ValueError(f"size must be a positive line width; got {size!r}")
+    for colour, offset in (("black", 1.5 * lw), ("white", 0.5 * lw)):
+        ax.add_patch(
+            _PixelOutline(
+                r,
+                c,
+                offset,
+                fill=False,
+                edgecolor=colour,
+                linewidth=lw,
+                clip_on=False,
+                zorder=5,
+                gid="query",
+            )
+        )
 
 
 def show_image(ax, image: np.ndarray, title: str | None = None, query=None) -> None:
@@ -86,9 +273,38 @@ def show_image(ax, image: np.ndarray, title: str | None = None, query=None) -> N
         ax.imshow(np.clip(img, 0.0, 1.0), interpolation="nearest")
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     if query is not None:
         mark_query(ax, query, width=img.shape[1])
+
+
+def _smooth(gray: np.ndarray) -> np.ndarray:
+    """A 3x3 binomial blur with edge padding: contours of pixel noise are clutter."""
+    k = np.array([1.0, 2.0, 1.0]) / 4.0
+    p = np.pad(gray, 1, mode="edge")
+    rows = k[0] * p[:-2] + k[1] * p[1:-1] + k[2] * p[2:]
+    return k[0] * rows[:, :-2] + k[1] * rows[:, 1:-1] + k[2] * rows[:, 2:]
+
+
+def draw_contours(ax, image: np.ndarray, levels: int = 1) -> None:
+    """Faint contour lines of ``image``'s brightness, to find one's way on a map."""
+    gray = _smooth(to_gray(as_float_array(image, "image", ndim=(2, 3))))
+    if np.ptp(gray) == 0:
+        return
+    qs = np.quantile(gray, np.linspace(0, 1, levels + 2)[1:-1])
+    qs = np.unique(qs)
+    if qs.size == 0 or qs[0] <= gray.min() or qs[-1] >= gray.max():
+        qs = qs[(qs > gray.min()) & (qs < gray.max())]
+    if qs.size == 0:
+        return
+    ax.contour(gray, levels=qs, colors="white", linewidths=0.6, alpha=0.6, zorder=3)
+
+
+def _colorbar(ax, im, label: str | None):
+    cb = ax.figure.colorbar(im, ax=ax, shrink=0.85, fraction=0.06, pad=0.03)
+    if label:
+        cb.set_label(label)
+    return cb
 
 
 def show_weights(
@@ -99,11 +315,14 @@ def show_weights(
     query=None,
     title: str | None = None,
     colorbar: bool = False,
-    alpha: float = 0.8,
+    alpha: float = 1.0,
     vmin: float | None = None,
     vmax: float | None = None,
+    label: str | None = None,
+    cmap: str | None = None,
+    norm=None,
 ):
-    """Show one query's weights (or scores) over all pixels as a map.
+    """Show one query's weights (or scores) over all pixels as an opaque map.
 
     Parameters
     ----------
@@ -112,43 +331,190 @@ def show_weights(
         One number per pixel; a 1-D array needs ``shape``.
     shape : (H, W), optional
     image : ndarray, optional
-        Drawn in grayscale underneath, so the map can be read against it.
+        The photo the map belongs to, drawn as faint contour lines over the
+        map (never under it), so that the map can be read against it.
     query : (row, col) or int, optional
-        Marked with :func:`mark_query`.
+        Outlined with :func:`mark_query`.
     title : str, optional
     colorbar : bool
-        Add a colorbar for the map.
+        Add a colour bar. Without one, and without ``vmax``, the title ends
+        with the map's maximum, so that its scale is never hidden.
     alpha : float
-        Opacity of the map over the image.
+        Opacity of the map; must be 1. Kept so that older calls still run:
+        a map laid see-through over a photo misreads its colour bar.
     vmin, vmax : float, optional
         Colour limits, to put several maps on one scale.
+    label : str, optional
+        Label of the colour bar.
+    cmap : str, optional
+        Colormap, :data:`WEIGHT_CMAP` by default.
+    norm : matplotlib Normalize, optional
+        A colour scale such as ``LogNorm(1e-6, 1)``; replaces ``vmin``/``vmax``.
 
     Returns
     -------
     The ``AxesImage`` of the map.
     """
+    if alpha != 1.0:
+        raise ValueError(f"alpha must be 1 (maps are drawn opaque); got {alpha!r}")
     w = as_float_array(weights, "weights", ndim=(1, 2))
     if w.ndim == 1:
         if shape is None:
             raise ValueError("shape must be given (H, W) when weights is 1-D")
         w = w.reshape(int(shape[0]), int(shape[1]))
-    if image is not None:
-        ax.imshow(to_gray(image), cmap="gray", interpolation="nearest")
-    im = ax.imshow(
-        w,
-        cmap=WEIGHT_CMAP,
-        alpha=alpha if image is not None else 1.0,
-        interpolation="nearest",
-        vmin=vmin,
-        vmax=vmax,
-    )
+    if norm is not None:
+        if isinstance(norm, mpl.colors.LogNorm) and norm.vmin is not None:
+            # weights that underflow to 0 would be masked (drawn blank) on a log
+            # scale: draw them in the lowest colour, as "at most vmin"
+            w = np.maximum(w, norm.vmin)
+        im = ax.imshow(w, cmap=cmap or WEIGHT_CMAP, norm=norm, interpolation="nearest")
+        vmin, vmax = norm.vmin, norm.vmax
+    else:
+        im = ax.imshow(
+            w, cmap=cmap or WEIGHT_CMAP, interpolation="nearest", vmin=vmin, vmax=vmax
+        )
+    flat = np.ptp(w) == 0
+    if image is not None and not flat:
+        draw_contours(ax, image)
     ax.set_axis_off()
+    if flat and vmin is None and vmax is None:
+        ax.text(
+            0.5,
+            0.5,
+            f"flat: every\nvalue = {_number(w.flat[0], 1.0)}",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="white",
+            bbox=dict(facecolor="black", alpha=0.6, edgecolor="none"),
+        )
+    # a title that already gives the maximum (as in "so far (max 0.01)") keeps it
+    if not colorbar and vmax is None and not flat and "max" not in (title or ""):
+        top = f"max {_number(w.max(), np.abs(w).max())}"
+        title = f"{title}\n{top}" if title else top
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     if query is not None:
         mark_query(ax, query, width=w.shape[1])
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, shrink=0.8)
+        cb = _colorbar(ax, im, label)
+        # a flat map's scale says nothing; keep its room, so panels line up
+        cb.ax.set_visible(not (flat and vmin is None and vmax is None))
+    return im
+
+
+def _number(x: float, scale: float) -> str:
+    """``x`` to 3 significant digits, rounding-noise around 0 written as 0."""
+    x = float(x)
+    if abs(x) <= 1e-9 * max(float(scale), 1.0):
+        x = 0.0
+    return f"{x + 0.0:.3g}"
+
+
+def show_signed(
+    ax,
+    values: np.ndarray,
+    shape: Sequence[int] | None = None,
+    query=None,
+    title: str | None = None,
+    label: str = "value",
+    vmax: float | None = None,
+    colorbar: bool = True,
+    annotate: bool = False,
+    fmt: str = "{:.2g}",
+):
+    """Show signed values as a diverging map centred at 0, with a colour bar.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    values : ndarray, shape (N,) or (H, W)
+    shape : (H, W), optional
+        Needed when ``values`` is 1-D.
+    query : (row, col) or int, optional
+    title : str, optional
+    label : str
+        Label of the colour bar.
+    vmax : float, optional
+        The colour limits are ``-vmax`` and ``vmax``; by default the largest
+        absolute value.
+    colorbar : bool
+    annotate : bool
+        Write each value in its cell (for small kernels).
+    fmt : str
+        Format of the written values.
+
+    Returns
+    -------
+    The ``AxesImage`` of the map.
+    """
+    v = as_float_array(values, "values", ndim=(1, 2))
+    if v.ndim == 1:
+        if shape is None:
+            raise ValueError("shape must be given (H, W) when values is 1-D")
+        v = v.reshape(int(shape[0]), int(shape[1]))
+    if vmax is None:
+        vmax = float(np.abs(v).max()) or 1.0
+    im = ax.imshow(v, cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if annotate:
+        _annotate(ax, v, vmax, fmt)
+    if title:
+        ax.set_title(title)
+    if query is not None:
+        mark_query(ax, query, width=v.shape[1])
+    if colorbar:
+        _colorbar(ax, im, label)
+    return im
+
+
+def _annotate(ax, v: np.ndarray, vmax: float, fmt: str) -> None:
+    for (r, c), x in np.ndenumerate(v):
+        ink = "white" if abs(x) > 0.6 * vmax else "black"
+        ax.text(c, r, fmt.format(x), ha="center", va="center", color=ink, fontsize=9)
+
+
+def show_kernel(
+    ax,
+    kernel: np.ndarray,
+    title: str | None = None,
+    label: str = "weight",
+    annotate: bool = True,
+    colorbar: bool = True,
+    fmt: str = "{:.2g}",
+):
+    """Show a small kernel cell by cell, each value written in its cell.
+
+    Kernels with negative entries get the diverging :data:`SIGNED_CMAP`
+    centred at 0; non-negative ones :data:`WEIGHT_CMAP` from 0.
+    """
+    k = as_float_array(kernel, "kernel", ndim=2)
+    if (k < 0).any():
+        return show_signed(
+            ax,
+            k,
+            title=title,
+            label=label,
+            colorbar=colorbar,
+            annotate=annotate,
+            fmt=fmt,
+        )
+    vmax = float(k.max()) or 1.0
+    im = ax.imshow(k, cmap=WEIGHT_CMAP, vmin=0.0, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if annotate:
+        cmap = mpl.colormaps[WEIGHT_CMAP]
+        for (r, c), x in np.ndenumerate(k):
+            ink = "black" if sum(cmap(x / vmax)[:3]) > 1.5 else "white"
+            ax.text(
+                c, r, fmt.format(x), ha="center", va="center", color=ink, fontsize=9
+            )
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        _colorbar(ax, im, label)
     return im
 
 
@@ -160,11 +526,11 @@ def image_grid(
     query=None,
     suptitle: str | None = None,
 ):
-    """Show several images side by side; returns ``(fig, axes)``."""
+    """Show several images, in rows of at most four; returns ``(fig, axes)``."""
     n = len(images)
     if n == 0:
         raise ValueError("images must hold at least one image")
-    ncols = ncols or n
+    ncols = ncols or _grid_columns(n)
     nrows = -(-n // ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
     for i, ax in enumerate(axes.flat):
@@ -173,7 +539,7 @@ def image_grid(
         else:
             ax.set_axis_off()
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
+        fig.suptitle(suptitle)
     return fig, axes
 
 
@@ -187,31 +553,184 @@ def weight_grid(
     size: float = 2.4,
     colorbar: bool = True,
     suptitle: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    label: str | None = None,
+    norm=None,
 ):
-    """Show several weight or score maps side by side; returns ``(fig, axes)``.
+    """Show several weight or score maps, in rows of at most four.
 
-    Each map gets its own colour scale (and colorbar), because different
-    similarities live on different scales.
+    Each map gets its own colour scale (and colour bar), because different
+    similarities live on different scales; give ``vmin`` and ``vmax`` to put
+    them all on one scale, with one colour bar for the whole grid (or
+    ``norm``, e.g. a shared ``LogNorm``).
+
+    Returns ``(fig, axes)``.
     """
     n = len(maps)
     if n == 0:
         raise ValueError("maps must hold at least one map")
-    ncols = ncols or n
+    ncols = ncols or _grid_columns(n)
     nrows = -(-n // ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
+    shared = norm is not None or (vmin is not None and vmax is not None)
+    im = None
     for i, ax in enumerate(axes.flat):
         if i < n:
-            show_weights(
+            im = show_weights(
                 ax,
                 maps[i],
                 shape=shape,
                 image=image,
                 query=query,
                 title=titles[i] if titles else None,
-                colorbar=colorbar,
+                colorbar=colorbar and not shared,
+                vmin=vmin,
+                vmax=vmax,
+                label=label,
+                norm=norm,
             )
         else:
             ax.set_axis_off()
+    if shared and colorbar:
+        cb = fig.colorbar(im, ax=axes, shrink=0.85, fraction=0.05, pad=0.02)
+        if label:
+            cb.set_label(label)
     if suptitle:
-        fig.suptitle(suptitle, fontsize=10)
+        fig.suptitle(suptitle)
     return fig, axes
+
+
+def label_regions(
+    ax, labels: np.ndarray, avoid: np.ndarray | None = None, fontsize: float = 10
+) -> None:
+    """Write each region's label in it, so that no colour has to be told apart.
+
+    ``labels`` is an ``(H, W)`` integer map; each label is written at its pixel
+    nearest to the label's centroid (a pixel of the region even when the
+    region is not convex), skipping the pixels where ``avoid`` (an ``(H, W)``
+    boolean map) is true, such as pixels the reader must see.
+    """
+    lab = np.asarray(labels)
+    if lab.ndim != 2:
+        raise ValueError(f"labels must be an (H, W) map; got shape {lab.shape}")
+    free = np.ones(lab.shape, bool)
+    if avoid is not None:
+        free = ~np.asarray(avoid, bool)
+        if free.shape != lab.shape:
+            raise ValueError(f"avoid must have the shape of labels {lab.shape}")
+    for value in np.unique(lab):
+        rows, cols = np.nonzero((lab == value) & free)
+        if rows.size == 0:
+            continue
+        k = np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2)
+        ax.text(
+            cols[k],
+            rows[k],
+            str(value),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            bbox=dict(
+                boxstyle="round,pad=0.15", facecolor="white", edgecolor="black", lw=0.5
+            ),
+        )
+
+
+def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:
+    """Write each labelled line's label at its last (or first) point, in its colour.
+
+    The label sits just above the point, on the inner side, so it stays
+    inside the axes. Direct labels spare the reader the trip to a legend and
+    do not rely on colour alone.
+    """
+    if xpos not in ("end", "start"):
+        raise ValueError(f"xpos must be 'end' or 'start'; got {xpos!r}")
+    for line in ax.get_lines():
+        text = line.get_label()
+        if not text or text.startswith("_"):
+            continue
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            continue
+        x, y = x[ok], y[ok]
+        i = -1 if xpos == "end" else 0
+        ax.annotate(
+            text,
+            (x[i], y[i]),
+            xytext=(-pad if xpos == "end" else pad, pad),
+            textcoords="offset points",
+            ha="right" if xpos == "end" else "left",
+            va="bottom",
+            color=line.get_color(),
+            **kwargs,
+        )
+
+
+def plot_timing(
+    ax,
+    n: Sequence[float],
+    median,
+    low=None,
+    high=None,
+    label: str | None = None,
+    color: str | None = None,
+    linestyle=None,
+    marker: str = "o",
+):
+    """Plot timings: the median of repeats as a line, their spread as a band.
+
+    ``median`` is either numbers (then ``low`` and ``high`` give the spread) or
+    timing results with ``median``, ``low`` and ``high`` attributes.
+
+    Returns the median's ``Line2D``.
+    """
+    n = as_float_array(n, "n", ndim=1)
+    if low is None and high is None and len(median) and hasattr(median[0], "median"):
+        timings = list(median)
+        median = [t.median for t in timings]
+        low = [t.low for t in timings]
+        high = [t.high for t in timings]
+    med = as_float_array(median, "median", ndim=1)
+    if med.shape != n.shape:
+        raise ValueError(f"median must have one value per n ({n.size}); got {med.size}")
+    (line,) = ax.plot(
+        n, med, marker=marker, label=label, color=color, linestyle=linestyle
+    )
+    if low is not None and high is not None:
+        lo = as_float_array(low, "low", ndim=1)
+        hi = as_float_array(high, "high", ndim=1)
+        if lo.shape != n.shape or hi.shape != n.shape:
+            raise ValueError("low and high must have one value per n")
+        ax.fill_between(n, lo, hi, color=line.get_color(), alpha=0.25, linewidth=0)
+    return line
+
+
+def show_table(
+    rows: Sequence[Sequence], headers: Sequence[str], floatfmt: str = "{:.3g}"
+):
+    """A Markdown table for display in a notebook (``IPython.display.Markdown``).
+
+    Numbers are written with ``floatfmt``; other cells with ``str``.
+    """
+    from IPython.display import Markdown
+
+    if not headers:
+        raise ValueError("headers must name at least one column")
+
+    def cell(x) -> str:
+        if isinstance(x, float | np.floating):
+            return floatfmt.format(float(x))
+        return str(x).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |"]
+    lines.append("|" + "|".join(["---"] * len(headers)) + "|")
+    for r in rows:
+        if len(r) != len(headers):
+            raise ValueError(f"every row must have {len(headers)} cells; got {len(r)}")
+        lines.append("| " + " | ".join(cell(x) for x in r) + " |")
+    return Markdown("\n".join(lines))
+
+
+setup()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import convattn as ca
-from convattn import plotting, widgets
+from convattn import widgets
 
 
 @pytest.fixture(autouse=True)
@@ -26,41 +26,7 @@ def test_core_import_does_not_load_plotting():
     assert out.stdout.strip() == "False False"
 
 
-def test_show_weights_draws_map_on_image_and_marks_query():
-    img = ca.sample_image("shapes", 8)
-    _fig, axes = plotting.new_figure(1, 1)
-    ax = axes[0, 0]
-    plotting.show_weights(ax, np.arange(64.0), shape=(8, 8), image=img, query=(2, 5))
-    images = ax.get_images()
-    assert len(images) == 2  # grayscale photo, then the map
-    np.testing.assert_array_equal(images[1].get_array(), np.arange(64.0).reshape(8, 8))
-    offsets = ax.collections[-1].get_offsets()
-    np.testing.assert_array_equal(offsets, [[5.0, 2.0]])  # x = column, y = row
-
-
-def test_mark_query_accepts_token_index():
-    _fig, axes = plotting.new_figure()
-    plotting.mark_query(axes[0, 0], 13, width=5)
-    np.testing.assert_array_equal(
-        axes[0, 0].collections[-1].get_offsets(), [[3.0, 2.0]]
-    )
-    with pytest.raises(ValueError, match="width"):
-        plotting.mark_query(axes[0, 0], 13)
-    with pytest.raises(TypeError, match="query"):
-        plotting.mark_query(axes[0, 0], "centre")
-
-
-def test_grids_lay_out_panels():
-    imgs = [ca.sample_image(n, 8) for n in ca.IMAGE_NAMES]
-    _fig, axes = plotting.image_grid(imgs, titles=list(ca.IMAGE_NAMES), ncols=2)
-    assert axes.shape == (2, 2)
-    assert [ax.get_title() for ax in axes.flat][:3] == list(ca.IMAGE_NAMES)
-    _fig, axes = plotting.weight_grid([np.ones(64), np.zeros(64)], shape=(8, 8))
-    assert axes.shape == (1, 2)
-    with pytest.raises(ValueError, match="shape"):
-        plotting.show_weights(axes[0, 0], np.ones(64))
-    with pytest.raises(ValueError, match="images"):
-        plotting.image_grid([])
+# The plotting helpers themselves are tested in test_plotting.py.
 
 
 def _panels(row, col, scale=1.0):

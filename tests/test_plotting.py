@@ -1,0 +1,375 @@
+"""The figure helpers: what they draw, checked on the drawn artists and pixels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import itertools
+
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import convattn as ca
+from convattn import plotting
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _rgb(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def _outlines(ax):
+    return [p for p in ax.patches if p.get_gid() == "query"]
+
+
+def _pixel_box(ax, row, col):
+    """The display-pixel box of data pixel (row, col), as (x0, x1, y0, y1) in array rows."""
+    fig = ax.figure
+    h = fig.canvas.get_width_height()[1]
+    (x0, y0), (x1, y1) = ax.transData.transform(
+        [(col - 0.5, row - 0.5), (col + 0.5, row + 0.5)]
+    )
+    return (
+        round(min(x0, x1)),
+        round(max(x0, x1)),
+        round(h - max(y0, y1)),
+        round(h - min(y0, y1)),
+    )
+
+
+def test_maps_are_opaque_and_the_photo_is_never_under_them():
+    img = ca.sample_image("hopper", 16)
+    _fig, axes = plotting.new_figure(1, 1)
+    ax = axes[0, 0]
+    im = plotting.show_weights(ax, np.arange(256.0), shape=(16, 16), image=img)
+    assert ax.get_images() == [im]  # one image only: the map
+    assert im.get_alpha() in (None, 1.0)
+    np.testing.assert_array_equal(im.get_array(), np.arange(256.0).reshape(16, 16))
+    assert ax.collections, "the photo should be drawn as contour lines"
+    with pytest.raises(ValueError, match="alpha"):
+        plotting.show_weights(ax, np.ones(4), shape=(2, 2), alpha=0.8)
+
+
+def test_a_constant_map_gets_no_photo_and_says_it_is_flat():
+    img = ca.sample_image("hopper", 16)
+    _fig, axes = plotting.new_figure(1, 1)
+    ax = axes[0, 0]
+    plotting.show_weights(ax, np.full(256, 0.25), shape=(16, 16), image=img)
+    assert not ax.collections  # no contours over a flat map
+    assert any("0.25" in t.get_text() for t in ax.texts)
+
+
+def test_the_map_colour_is_what_the_colourbar_says():
+    # An opaque map: the rendered colour of a pixel equals cmap(norm(value)),
+    # whatever image is passed; a see-through map would mix in the photo.
+    w = np.linspace(0, 1, 64).reshape(8, 8)
+    img = np.zeros((8, 8, 3))
+    img[:, :4] = 1.0  # half white, half black: any see-through would show
+    fig, axes = plotting.new_figure(1, 1, size=3.0)
+    ax = axes[0, 0]
+    plotting.show_weights(ax, w, image=img, colorbar=True)
+    rgb = _rgb(fig)
+    for r, c in [(1, 1), (2, 6), (6, 2), (5, 5)]:
+        x0, x1, y0, y1 = _pixel_box(ax, r, c)
+        centre = rgb[(y0 + y1) // 2, (x0 + x1) // 2]
+        want = np.array(mcolors.to_rgb(plt.get_cmap("viridis")(w[r, c]))) * 255
+        np.testing.assert_allclose(centre, want, atol=3)
+
+
+def test_query_outline_is_drawn_around_that_pixel_and_leaves_it_visible():
+    w = np.zeros((9, 9))
+    w[4, 6] = 1.0
+    fig, axes = plotting.new_figure(1, 1, size=3.0)
+    ax = axes[0, 0]
+    plotting.show_weights(ax, w, query=(4, 6), vmin=0, vmax=1)
+    outlines = _outlines(ax)
+    assert sorted(p.get_edgecolor()[:3] for p in outlines) == [(0, 0, 0), (1, 1, 1)]
+    rgb = _rgb(fig)
+    for p in outlines:
+        x, y = p.get_xy()
+        # centred on the pixel (x = column, y = row), and outside its edges
+        assert x + p.get_width() / 2 == pytest.approx(6.0)
+        assert y + p.get_height() / 2 == pytest.approx(4.0)
+        assert p.get_width() > 1.0
+    # every display pixel inside the query pixel keeps the map's colour (yellow)
+    x0, x1, y0, y1 = _pixel_box(ax, 4, 6)
+    inside = rgb[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2]
+    want = np.array(mcolors.to_rgb(plt.get_cmap("viridis")(1.0))) * 255
+    assert np.abs(inside - want).max() <= 3
+    # and the outline is there: white and black pixels right around it
+    ring = rgb[y0 - 4 : y1 + 4, x0 - 4 : x1 + 4]
+    assert (ring.min(axis=-1) > 240).any() and (ring.max(axis=-1) < 15).any()
+
+
+def test_query_outline_is_not_clipped_at_the_border():
+    _fig, axes = plotting.new_figure(1, 1)
+    ax = axes[0, 0]
+    plotting.show_weights(ax, np.ones((6, 6)) * np.arange(6), query=(0, 5))
+    outlines = _outlines(ax)
+    assert len(outlines) == 2
+    assert not any(p.get_clip_on() for p in outlines)
+    ax.figure.canvas.draw()
+    fig_box = ax.figure.bbox
+    for p in outlines:
+        box = p.get_window_extent()
+        assert fig_box.x0 <= box.x0 and box.x1 <= fig_box.x1
+        assert fig_box.y0 <= box.y0 and box.y1 <= fig_box.y1
+
+
+def test_mark_query_accepts_token_index_and_rejects_bad_input():
+    _fig, axes = plotting.new_figure()
+    plotting.mark_query(axes[0, 0], 13, width=5)
+    p = _outlines(axes[0, 0])[-1]
+    assert p.pixel == (2.0, 3.0)
+    with pytest.raises(ValueError, match="width"):
+        plotting.mark_query(axes[0, 0], 13)
+    with pytest.raises(TypeError, match="query"):
+        plotting.mark_query(axes[0, 0], "centre")
+    with pytest.raises(ValueError, match="size"):
+        plotting.mark_query(axes[0, 0], (1, 1), size=0)
+
+
+def test_signed_map_is_diverging_and_centred_at_zero_with_a_labelled_bar():
+    v = np.array([[-0.5, 0.0], [0.25, 2.0]])
+    fig, axes = plotting.new_figure(1, 1)
+    ax = axes[0, 0]
+    im = plotting.show_signed(ax, v, label="weight")
+    assert im.get_cmap().name == "RdBu_r"
+    lo, hi = im.get_clim()
+    assert lo == -hi == -2.0
+    # 0 is drawn in the middle colour of the map: near white
+    assert np.allclose(im.cmap(im.norm(0.0))[:3], plt.get_cmap("RdBu_r")(0.5)[:3])
+    bars = [a for a in fig.axes if a is not ax]
+    assert len(bars) == 1 and bars[0].get_ylabel() == "weight"
+    with pytest.raises(ValueError, match="shape"):
+        plotting.show_signed(ax, np.ones(4))
+
+
+def test_kernel_with_negative_entries_is_signed_and_values_are_written():
+    sobel = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
+    _fig, axes = plotting.new_figure(1, 2)
+    im = plotting.show_kernel(axes[0, 0], sobel)
+    assert im.get_cmap().name == "RdBu_r" and im.get_clim() == (-2.0, 2.0)
+    written = [t.get_text() for t in axes[0, 0].texts]
+    assert written == ["1", "0", "-1", "2", "0", "-2", "1", "0", "-1"]
+    im = plotting.show_kernel(axes[0, 1], np.full((3, 3), 1 / 9))
+    assert im.get_cmap().name == "viridis" and im.get_clim()[0] == 0.0
+    assert len(axes[0, 1].texts) == 9
+
+
+def test_map_on_its_own_scale_has_a_colourbar_or_its_maximum_in_the_title():
+    fig, axes = plotting.new_figure(1, 3)
+    w = np.arange(16.0) / 100
+    plotting.show_weights(axes[0, 0], w, shape=(4, 4), title="a")
+    assert axes[0, 0].get_title() == "a\nmax 0.15"
+    n_axes = len(fig.axes)
+    plotting.show_weights(axes[0, 1], w, shape=(4, 4), title="b", colorbar=True)
+    assert axes[0, 1].get_title() == "b" and len(fig.axes) == n_axes + 1
+    plotting.show_weights(axes[0, 2], w, shape=(4, 4), title="c", vmin=0, vmax=1)
+    assert axes[0, 2].get_title() == "c"
+
+
+def test_weight_grid_on_one_scale_has_one_colourbar():
+    maps = [np.arange(16.0), np.arange(16.0) * 2]
+    fig, axes = plotting.weight_grid(maps, shape=(4, 4), vmin=0, vmax=30, label="w")
+    assert len(fig.axes) == 3  # two maps and one shared bar
+    assert all(ax.get_images()[0].get_clim() == (0, 30) for ax in axes.flat)
+    fig, axes = plotting.weight_grid(maps, shape=(4, 4))
+    assert len(fig.axes) == 4  # each map its own bar
+
+
+def test_palette_is_okabe_ito_and_the_default_line_cycle():
+    okabe_ito = {
+        "#000000",
+        "#E69F00",
+        "#56B4E9",
+        "#009E73",
+        "#F0E442",
+        "#0072B2",
+        "#D55E00",
+        "#CC79A7",
+    }
+    assert set(plotting.PALETTE) == okabe_ito and len(plotting.PALETTE) == 8
+    _fig, axes = plotting.new_figure()
+    lines = [axes[0, 0].plot([0, 1], [i, i])[0] for i in range(3)]
+    colours = [mcolors.to_hex(line.get_color()).upper() for line in lines]
+    assert colours == list(plotting.PALETTE[:3])
+    assert len({str(line.get_linestyle()) for line in lines}) == 3
+
+
+def test_palette_neighbours_differ_in_lightness():
+    # Two lines told apart by hue alone merge for colour-blind readers.
+    def lightness(hex_colour):  # CIELAB L*, from sRGB
+        c = np.array(mcolors.to_rgb(hex_colour))
+        c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        y = c @ [0.2126, 0.7152, 0.0722]
+        return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+    first = [lightness(c) for c in plotting.PALETTE[:5]]
+    assert all(abs(a - b) > 15 for a, b in itertools.pairwise(first))
+
+
+def test_text_is_at_least_10_px_and_figures_fit_the_column():
+    import matplotlib as mpl
+
+    for key in ("font.size", "axes.titlesize", "xtick.labelsize", "legend.fontsize"):
+        px = mpl.rcParams[key] * plotting.DPI / 72
+        assert px >= 10, key
+    fig, _ = plotting.new_figure(2, 9, size=2.0)
+    assert fig.get_size_inches()[0] <= plotting.MAX_WIDTH + 1e-9
+    assert plotting.MAX_WIDTH * plotting.DPI <= 700
+
+
+def test_long_strips_are_broken_into_rows():
+    imgs = [np.zeros((4, 4))] * 9
+    _fig, axes = plotting.image_grid(imgs)
+    assert axes.shape == (3, 3)
+    _fig, axes = plotting.image_grid(imgs[:6])
+    assert axes.shape == (2, 3)
+    _fig, axes = plotting.weight_grid(imgs[:4])
+    assert axes.shape == (1, 4)
+
+
+def test_grids_lay_out_panels_and_reject_empty_input():
+    imgs = [ca.sample_image(n, 8) for n in ca.IMAGE_NAMES]
+    _fig, axes = plotting.image_grid(imgs, titles=list(ca.IMAGE_NAMES), ncols=2)
+    assert axes.shape == (2, 2)
+    assert [ax.get_title() for ax in axes.flat][:3] == list(ca.IMAGE_NAMES)
+    with pytest.raises(ValueError, match="shape"):
+        plotting.show_weights(axes[0, 0], np.ones(64))
+    with pytest.raises(ValueError, match="images"):
+        plotting.image_grid([])
+    with pytest.raises(ValueError, match="maps"):
+        plotting.weight_grid([])
+
+
+def test_plot_timing_draws_the_median_and_the_spread():
+    from collections import namedtuple
+
+    Timing = namedtuple("Timing", "median low high times")
+    runs = [Timing(2.0, 1.0, 3.0, ()), Timing(4.0, 3.5, 6.0, ())]
+    _fig, axes = plotting.new_figure()
+    ax = axes[0, 0]
+    line = plotting.plot_timing(ax, [10, 20], runs, label="x")
+    np.testing.assert_array_equal(line.get_ydata(), [2.0, 4.0])
+    band = ax.collections[-1].get_paths()[0].vertices
+    assert band[:, 1].min() == 1.0 and band[:, 1].max() == 6.0
+    line = plotting.plot_timing(ax, [10, 20], [1.0, 2.0], [0.5, 1.5], [2.0, 3.0])
+    np.testing.assert_array_equal(line.get_ydata(), [1.0, 2.0])
+    with pytest.raises(ValueError, match="median"):
+        plotting.plot_timing(ax, [10, 20, 30], [1.0, 2.0])
+
+
+def test_label_lines_writes_each_label_in_its_line_colour():
+    _fig, axes = plotting.new_figure()
+    ax = axes[0, 0]
+    ax.plot([0, 1], [0, 1], label="L = 4")
+    ax.plot([0, 1], [1, 0], label="_hidden")
+    plotting.label_lines(ax)
+    assert [t.get_text() for t in ax.texts] == ["L = 4"]
+    assert ax.texts[0].get_color() == ax.get_lines()[0].get_color()
+    assert ax.texts[0].xy == (1.0, 1.0)
+
+
+def test_show_table_is_a_markdown_table():
+    md = plotting.show_table([("box", 21.456), ("a|b", 3)], ["method", "PSNR (dB)"])
+    assert md.data.splitlines() == [
+        "| method | PSNR (dB) |",
+        "|---|---|",
+        "| box | 21.5 |",
+        "| a\\|b | 3 |",
+    ]
+    with pytest.raises(ValueError, match="row"):
+        plotting.show_table([(1, 2, 3)], ["a", "b"])
+    with pytest.raises(ValueError, match="headers"):
+        plotting.show_table([], [])
+
+
+def test_a_temperature_series_can_share_one_log_scale():
+    from matplotlib.colors import LogNorm
+
+    maps = [np.full(16, 1 / 16), np.eye(4).ravel() / 4]
+    fig, axes = plotting.weight_grid(maps, shape=(4, 4), norm=LogNorm(1e-6, 1))
+    assert len(fig.axes) == 3
+    # zero weights are drawn in the lowest colour, not left out (masked)
+    drawn = axes[0, 1].get_images()[0].get_array()
+    assert not np.ma.is_masked(drawn) and drawn.min() == 1e-6
+    norms = [ax.get_images()[0].norm for ax in axes.flat]
+    assert norms[0] is norms[1] and (norms[0].vmin, norms[0].vmax) == (1e-6, 1)
+
+
+def test_label_regions_writes_each_label_inside_its_region():
+    labels = np.zeros((6, 6), int)
+    labels[:, 4:] = 1
+    labels[5, :4] = 2  # an L-shaped region 0 and two bars
+    _fig, axes = plotting.new_figure()
+    ax = axes[0, 0]
+    plotting.label_regions(ax, labels)
+    placed = {t.get_text(): t.get_position() for t in ax.texts}
+    assert sorted(placed) == ["0", "1", "2"]
+    for text, (x, y) in placed.items():
+        assert labels[int(y), int(x)] == int(text)
+    with pytest.raises(ValueError, match="labels"):
+        plotting.label_regions(ax, np.zeros(4))
+    # a pixel to avoid (say a marker at the centre of region 1) is not written on
+    avoid = np.zeros((6, 6), bool)
+    x, y = placed["1"]
+    avoid[int(y), int(x)] = True
+    plotting.label_regions(ax, labels, avoid=avoid)
+    x1, y1 = ax.texts[-2].get_position()  # label 1 of the second call
+    assert ax.texts[-2].get_text() == "1" and not avoid[int(y1), int(x1)]
+    assert labels[int(y1), int(x1)] == 1
+    with pytest.raises(ValueError, match="avoid"):
+        plotting.label_regions(ax, labels, avoid=np.zeros((2, 2), bool))
+
+
+def test_figures_are_numbered_per_chapter():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from figure_numbers import chapter_numbers
+
+    # Sphinx's numbers run through the whole book; a chapter restarts at 1.
+    book_wide = {"figure": {"fig-b": (18,), "fig-a": (17,), "fig-c": (19,)}}
+    assert chapter_numbers(book_wide, "book/03_soft_attention") == {
+        "figure": {"fig-a": (3, 1), "fig-b": (3, 2), "fig-c": (3, 3)}
+    }
+    assert chapter_numbers({"figure": {"s": (1,)}}, "book/intro") == {
+        "figure": {"s": (1,)}
+    }
+    assert chapter_numbers({"figure": {"x": (5,)}}, "book/notation") == {
+        "figure": {"x": (1,)}
+    }
+
+
+def test_direct_labels_stay_inside_the_axes():
+    fig, axes = plotting.new_figure(1, 2, size=3.0)
+    for ax in axes[0]:
+        ax.loglog([10, 100, 1000], [1, 10, 100], label="a long label")
+        plotting.label_lines(ax)
+    fig.canvas.draw()
+    for ax in axes[0]:
+        box, text = ax.get_window_extent(), ax.texts[0].get_window_extent()
+        assert box.x0 <= text.x0 and text.x1 <= box.x1
+
+
+def test_inline_png_has_twice_the_pixels_and_only_a_width():
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig, _ = plotting.new_figure(1, 2, size=2.0)  # 4 x 2 inches
+    data, metadata = plotting._retina_png(fig, bbox_inches=None)
+    png = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert png.size == (2 * 4 * plotting.DPI, 2 * 2 * plotting.DPI)
+    assert metadata == {"width": 4 * plotting.DPI}
