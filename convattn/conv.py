@@ -60,22 +60,38 @@ def _check_kernel(kernel: object, name: str = "kernel") -> np.ndarray:
     return ker
 
 
-def _pad_widths(kh: int, kw: int, padding: str) -> tuple[tuple[int, int], ...]:
-    """Rows/columns to add before and after so the output keeps the input size."""
+def _pad_widths(
+    kh: int, kw: int, padding: str, dilation: int = 1
+) -> tuple[tuple[int, int], ...]:
+    """Rows/columns to add before and after so the stride-1 output keeps the input size.
+
+    With dilation ``d`` the taps are ``d`` pixels apart, so ``d * (K // 2)``
+    before and ``d * (K - 1 - K // 2)`` after.
+    """
     if padding == "valid":
         return ((0, 0), (0, 0))
-    return ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2))
+    d = dilation
+    return (
+        (d * (kh // 2), d * (kh - 1 - kh // 2)),
+        (d * (kw // 2), d * (kw - 1 - kw // 2)),
+    )
 
 
 def _correlate(
-    padded: np.ndarray, kernel: np.ndarray, out_hw: tuple[int, int]
+    padded: np.ndarray,
+    kernel: np.ndarray,
+    out_hw: tuple[int, int],
+    stride: int = 1,
+    dilation: int = 1,
 ) -> np.ndarray:
     """Cross-correlate each channel of a padded ``(Hp, Wp, C)`` array with a 2-D kernel.
 
-    Returns ``(H, W, C)``.
+    Returns ``(H, W, C)``: output ``(r, c)`` reads the padded pixels
+    ``(stride * r + dilation * a, stride * c + dilation * b)``.
     """
     kh, kw = kernel.shape
     h, w = out_hw
+    s, d = stride, dilation
     # K*K shifted, scaled copies summed: each step is one pass over the whole
     # image (the loop runs over the kernel's offsets, never over pixels) and
     # needs no K*K times larger unrolled copy.
@@ -83,7 +99,13 @@ def _correlate(
     for a in range(kh):
         for b in range(kw):
             if kernel[a, b] != 0:
-                out += kernel[a, b] * padded[a : a + h, b : b + w]
+                r0, c0 = a * d, b * d
+                out += (
+                    kernel[a, b]
+                    * padded[
+                        r0 : r0 + s * (h - 1) + 1 : s, c0 : c0 + s * (w - 1) + 1 : s
+                    ]
+                )
     return out
 
 
@@ -94,7 +116,11 @@ _BLOCK_ELEMENTS = 1 << 16
 
 
 def _correlate_channels(
-    padded: np.ndarray, kernel: np.ndarray, out_hw: tuple[int, int]
+    padded: np.ndarray,
+    kernel: np.ndarray,
+    out_hw: tuple[int, int],
+    stride: int = 1,
+    dilation: int = 1,
 ) -> np.ndarray:
     """Cross-correlate a channel-first padded ``(C_in, Hp, Wp)`` array with a
     ``(kh, kw, C_in, C_out)`` kernel; returns ``(H, W, C_out)``.
@@ -103,13 +129,18 @@ def _correlate_channels(
     multiplied by the ``(kh*kw*C_in, C_out)`` kernel matrix. Channel-first, each
     unrolled row is a contiguous run of image columns, so the copy is fast;
     done a band of rows at a time, the unrolled band is still in cache when
-    the matrix product reads it.
+    the matrix product reads it. Stride and dilation only change which
+    windows and which taps the view picks.
     """
     kh, kw, c_in, c_out = kernel.shape
     h, w = out_hw
     depth = kh * kw * c_in
     # (C_in, H, W, kh, kw) view -> (kh, kw, C_in, H, W), matching the kernel.
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(1, 2))
+    s, d = stride, dilation
+    extent = (d * (kh - 1) + 1, d * (kw - 1) + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, extent, axis=(1, 2))
+    if s != 1 or d != 1:
+        windows = windows[:, ::s, ::s, ::d, ::d]
     windows = windows.transpose(3, 4, 0, 1, 2)
     weights = kernel.reshape(depth, c_out)
     band = max(1, min(h, _BLOCK_ELEMENTS // (depth * w)))
@@ -127,15 +158,28 @@ def _correlate_channels(
     return out.reshape(h, w, c_out)
 
 
-def conv2d(image: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.ndarray:
+def conv2d(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    padding: str = "zeros",
+    stride: int = 1,
+    dilation: int = 1,
+) -> np.ndarray:
     """Cross-correlate an image with a kernel (a convolution layer without bias).
 
     The output at query pixel ``(r, c)`` is
-    ``sum over a, b of kernel[a, b] * image[r + a - kh // 2, c + b - kw // 2]``:
-    the key pixels in a ``kh x kw`` window around the query pixel, each weighted
-    by the kernel entry for its offset. The kernel is not flipped (as in
-    PyTorch's ``conv2d`` and ``scipy.signal.correlate2d``); for an even size
-    the centre is entry ``K // 2`` (see the module docstring).
+    ``sum over a, b of kernel[a, b] * image[s*r + d*(a - kh // 2), s*c + d*(b - kw // 2)]``
+    with stride ``s`` and dilation ``d`` (both 1 by default): the key pixels in
+    a ``kh x kw`` window around the query pixel, ``d`` pixels apart, each
+    weighted by the kernel entry for its offset, and only every ``s``-th query
+    pixel along each axis. The kernel is not flipped (as in PyTorch's
+    ``conv2d`` and ``scipy.signal.correlate2d``); for an even size the centre
+    is entry ``K // 2`` (see the module docstring).
+
+    For odd ``K`` this is exactly PyTorch's
+    ``torch.nn.functional.conv2d(x, w, padding=d * (K // 2), stride=s, dilation=d)``
+    with ``padding="zeros"``, and the same call with ``padding=0`` for
+    ``padding="valid"``.
 
     Parameters
     ----------
@@ -149,22 +193,37 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.
     padding : {"zeros", "circular", "reflect", "valid"}
         What lies outside the image: zeros, the image repeated periodically,
         or the image mirrored at its border without repeating the edge pixel
-        (``numpy.pad(mode="reflect")``, PyTorch's ``"reflect"``). ``"valid"``
-        adds nothing and returns only the ``(H - kh + 1, W - kw + 1)`` query
-        pixels whose window lies inside the image.
+        (``numpy.pad(mode="reflect")``, PyTorch's ``"reflect"``); each side is
+        padded by ``d * (K // 2)`` (``d * (K - 1 - K // 2)`` after, for even
+        ``K``). ``"valid"`` adds nothing and keeps only the query pixels whose
+        window lies inside the image.
+    stride : int
+        ``s >= 1``: keep output rows and columns ``0, s, 2s, ...``. The output
+        has ``ceil(H / s)`` rows for the padded modes and
+        ``floor((H - d * (kh - 1) - 1) / s) + 1`` for ``"valid"`` (PyTorch's
+        formula); likewise for columns.
+    dilation : int
+        ``d >= 1``: the taps are ``d`` pixels apart, so a ``K x K`` kernel
+        spans ``d * (K - 1) + 1`` pixels with ``K * K`` weights. That span must
+        fit inside the image, except with ``padding="zeros"``, where taps
+        beyond the border read zeros.
 
     Returns
     -------
     ndarray
-        ``(H, W)`` for a 2-D image and a 2-D kernel, ``(H, W, C_in)`` for a
-        3-D image and a 2-D kernel, ``(H, W, C_out)`` for a 4-D kernel
-        (``H, W`` smaller with ``padding="valid"``).
+        ``(H', W')`` for a 2-D image and a 2-D kernel, ``(H', W', C_in)`` for a
+        3-D image and a 2-D kernel, ``(H', W', C_out)`` for a 4-D kernel, with
+        ``H' = H`` and ``W' = W`` for the padded modes with stride 1 (see
+        ``stride`` for the others).
 
     Raises
     ------
     ValueError
-        If the kernel is larger than the image, the channels do not match,
-        the padding is unknown, or an array holds NaN or inf.
+        If the kernel (or its dilated span, see ``dilation``) is larger than
+        the image, the channels do not match, the padding is unknown, stride
+        or dilation is below 1, or an array holds NaN or inf.
+    TypeError
+        If stride or dilation is not an integer.
 
     Examples
     --------
@@ -180,16 +239,31 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.
     array([[1., 2., 0.],
            [4., 5., 3.],
            [7., 8., 6.]])
+    >>> conv2d(image, np.ones((3, 3)), stride=2)  # rows and columns 0 and 2
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> conv2d(np.arange(5.0)[None, :], np.array([[1.0, 0.0, 1.0]]), dilation=2)
+    array([[2., 3., 4., 1., 2.]])
     """
     img = as_float_array(image, "image", ndim=(2, 3))
     ker = _check_kernel(kernel)
     check_choice(padding, "padding", PADDINGS)
+    s = as_positive_int(stride, "stride")
+    d = as_positive_int(dilation, "dilation")
     h, w = img.shape[:2]
     kh, kw = ker.shape[:2]
     if kh > h or kw > w:
         raise ValueError(
             f"kernel must not be larger than the image {(h, w)}; got a "
             f"{kh} x {kw} kernel (shape {ker.shape})"
+        )
+    span = (d * (kh - 1) + 1, d * (kw - 1) + 1)
+    if padding != "zeros" and (span[0] > h or span[1] > w):
+        raise ValueError(
+            f"dilation {d} spreads the {kh} x {kw} kernel over {span[0]} x "
+            f"{span[1]} pixels, more than the image {(h, w)}; with padding="
+            f"{padding!r} the span must fit (use padding='zeros' or a smaller "
+            f"dilation)"
         )
     squeeze = img.ndim == 2
     x = img[:, :, None] if squeeze else img
@@ -200,14 +274,18 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.
         )
     # float32 images stay float32: the kernel is cast to the image's type.
     ker = ker.astype(x.dtype, copy=False)
-    pads = _pad_widths(kh, kw, padding)
+    pads = _pad_widths(kh, kw, padding, d)
     mode = _NP_MODE.get(padding, "constant")
-    out_hw = (h - kh + 1, w - kw + 1) if padding == "valid" else (h, w)
+    # Size of the stride-1 output, then every s-th row and column of it.
+    full_h, full_w = (
+        (h - span[0] + 1, w - span[1] + 1) if padding == "valid" else (h, w)
+    )
+    out_hw = (-(-full_h // s), -(-full_w // s))
     if ker.ndim == 4:
         # Channel-first and padded in one copy.
         padded = np.pad(x.transpose(2, 0, 1), ((0, 0), *pads), mode=mode)
-        return _correlate_channels(padded, ker, out_hw)
-    out = _correlate(np.pad(x, (*pads, (0, 0)), mode=mode), ker, out_hw)
+        return _correlate_channels(padded, ker, out_hw, s, d)
+    out = _correlate(np.pad(x, (*pads, (0, 0)), mode=mode), ker, out_hw, s, d)
     return out[:, :, 0] if squeeze else out
 
 
@@ -362,19 +440,71 @@ def shift_kernel(dr: int, dc: int, size: int | None = None) -> np.ndarray:
 # --- receptive fields ---------------------------------------------------------
 
 
-def theoretical_receptive_field(kernel_size: int, layers: int = 1) -> int:
-    """Side length ``L * (K - 1) + 1`` of what ``L`` stacked ``K x K`` layers can see.
+def _per_layer(value: object, name: str, layers: int) -> list[int]:
+    """One positive int per layer: an int for every layer, or a sequence of ``layers``."""
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
+        values = list(value)
+        if len(values) != layers:
+            raise ValueError(
+                f"{name} must be one integer or one per layer ({layers}); got "
+                f"{len(values)} values {values!r}"
+            )
+        return [as_positive_int(v, f"{name}[{n}]") for n, v in enumerate(values)]
+    return [as_positive_int(value, name)] * layers
 
-    Each layer widens the window by ``K - 1`` pixels.
+
+def theoretical_receptive_field(
+    kernel_size: int | Sequence[int],
+    layers: int = 1,
+    stride: int | Sequence[int] = 1,
+    dilation: int | Sequence[int] = 1,
+) -> int:
+    """Side length of what ``L`` stacked ``K x K`` layers can see.
+
+    ``r = 1 + sum over layers l of (K_l - 1) * d_l * (s_1 * ... * s_{l-1})``
+    (Araujo et al. 2019): layer ``l`` widens the window by its own span minus
+    one, ``(K_l - 1) d_l`` pixels of its input, and one pixel of its input is
+    ``s_1 ... s_{l-1}`` pixels of the image. With stride 1 and no dilation this
+    is ``L * (K - 1) + 1``, growing linearly with depth; doubling the dilation
+    (or striding by 2) at every layer makes it grow geometrically. The stride
+    of the last layer does not widen it.
+
+    Parameters
+    ----------
+    kernel_size : int or sequence of int
+        ``K >= 1`` for every layer, or one value per layer.
+    layers : int
+        ``L >= 1``.
+    stride : int or sequence of int
+        ``s >= 1`` for every layer, or one value per layer.
+    dilation : int or sequence of int
+        ``d >= 1`` for every layer, or one value per layer.
+
+    Returns
+    -------
+    int
+        The side ``r`` of the square of input pixels that one output pixel
+        of the stack (``conv2d(..., stride=s_l, dilation=d_l)`` applied
+        ``L`` times) depends on.
 
     Examples
     --------
     >>> theoretical_receptive_field(3, 1), theoretical_receptive_field(3, 4)
     (3, 9)
+    >>> theoretical_receptive_field(3, 4, dilation=[1, 2, 4, 8])  # 1 + 2 * 15
+    31
+    >>> theoretical_receptive_field(3, 3, stride=2)  # 1 + 2 * (1 + 2 + 4)
+    15
     """
-    k = as_positive_int(kernel_size, "kernel_size")
     n = as_positive_int(layers, "layers")
-    return n * (k - 1) + 1
+    ks = _per_layer(kernel_size, "kernel_size", n)
+    strides = _per_layer(stride, "stride", n)
+    dilations = _per_layer(dilation, "dilation", n)
+    size, jump = 1, 1  # jump: image pixels between neighbouring inputs of layer l
+    for k, s, d in zip(ks, strides, dilations, strict=True):
+        size += (k - 1) * d * jump
+        jump *= s
+    return size
 
 
 def _adjoint(

@@ -294,6 +294,18 @@ def entropy(weights: np.ndarray, axis: int = -1) -> np.ndarray:
     return 0.0 - (w * logs).sum(axis=axis)  # 0.0 - x turns -0.0 into 0.0
 
 
+def _check_patch_size(patch_size: object, shape: tuple[int, ...]) -> int:
+    p = as_positive_int(patch_size, "patch_size")
+    if p % 2 == 0:
+        raise ValueError(f"patch_size must be odd so a patch has a centre; got {p}")
+    if p > min(shape[:2]):
+        raise ValueError(
+            f"patch_size must be at most the image's smaller side {min(shape[:2])}; "
+            f"got {p}"
+        )
+    return p
+
+
 def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
     """The square patch around every pixel, as one row per pixel.
 
@@ -318,14 +330,7 @@ def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
     array([0., 1., 2., 3., 4., 5., 6., 7., 8.])
     """
     img = as_float_array(image, "image", ndim=(2, 3))
-    p = as_positive_int(patch_size, "patch_size")
-    if p % 2 == 0:
-        raise ValueError(f"patch_size must be odd so a patch has a centre; got {p}")
-    if p > min(img.shape[:2]):
-        raise ValueError(
-            f"patch_size must be at most the image's smaller side {min(img.shape[:2])}; "
-            f"got {p}"
-        )
+    p = _check_patch_size(patch_size, img.shape)
     if img.ndim == 2:
         img = img[:, :, None]
     r = p // 2
@@ -336,25 +341,73 @@ def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
     return windows.reshape(img.shape[0] * img.shape[1], p * p * img.shape[2])
 
 
+def _windowed_nonlocal_means(
+    img: np.ndarray, temperature: float, p: int, window: int
+) -> np.ndarray:
+    """Non-local means over a ``window x window`` search window, one offset at a time.
+
+    For each offset ``delta`` inside the window, the patch distance between
+    every pixel ``i`` and ``i + delta`` (both inside the image) comes from one
+    pass over the image: the squared difference of the reflect-padded image
+    and its shifted copy, summed over the ``p x p`` patch. Memory stays at a
+    few images, whatever the window.
+    """
+    x = img if img.ndim == 3 else img[:, :, None]
+    h, w, c = x.shape
+    r = p // 2
+    padded = np.pad(x, ((r, r), (r, r), (0, 0)), mode="reflect")
+    norm = x.dtype.type(p * p * c * temperature)
+    num = np.zeros_like(x)
+    den = np.zeros((h, w), dtype=x.dtype)
+    half = window // 2
+    for dr in range(-min(half, h - 1), min(half, h - 1) + 1):
+        r0, r1 = max(0, -dr), min(h, h - dr)  # query rows whose key row is inside
+        n_r = r1 - r0
+        for dc in range(-min(half, w - 1), min(half, w - 1) + 1):
+            c0, c1 = max(0, -dc), min(w, w - dc)
+            n_c = c1 - c0
+            here = padded[r0 : r1 + 2 * r, c0 : c1 + 2 * r]
+            there = padded[r0 + dr : r1 + 2 * r + dr, c0 + dc : c1 + 2 * r + dc]
+            sq = ((here - there) ** 2).sum(axis=2)
+            rows = sq[:n_r].copy()  # patch sums: p rows, then p columns
+            for t in range(1, p):
+                rows += sq[t : t + n_r]
+            dist = rows[:, :n_c].copy()
+            for t in range(1, p):
+                dist += rows[:, t : t + n_c]
+            # The own patch (delta = 0) has weight exp(0) = 1, so the sum of
+            # weights is >= 1 and no shift by the maximum is needed.
+            weights = np.exp(-dist / norm)
+            den[r0:r1, c0:c1] += weights
+            num[r0:r1, c0:c1] += (
+                weights[:, :, None] * x[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+            )
+    out = num / den[:, :, None]
+    return out if img.ndim == 3 else out[:, :, 0]
+
+
 def nonlocal_means(
     image: np.ndarray,
     h: float = 0.1,
     patch_size: int = 5,
     block_size: int = 1024,
+    window: int | None = None,
 ) -> np.ndarray:
     """Non-local-means denoising: soft retrieval over patches.
 
-    Each pixel is replaced by a weighted mean of *all* pixels of the image,
-    weighted by how alike the patches around them look (Buades, Coll and
-    Morel, 2005). In the language of this book: the queries and keys are the
-    patches, the values are the pixels, the similarity is the negative mean
-    squared difference between patches and the temperature is ``h**2``::
+    Each pixel is replaced by a weighted mean of the pixels of the image
+    (all of them, or those in a search window around it), weighted by how
+    alike the patches around them look (Buades, Coll and Morel, 2005). In the
+    language of this book: the queries and keys are the patches, the values
+    are the pixels, the similarity is the negative mean squared difference
+    between patches and the temperature is ``h**2``::
 
         soft_retrieve(patches / sqrt(P), patches / sqrt(P), pixels,
                       temperature=h**2, kind="neg_sqdist")
 
-    with ``P = patch_size**2 * C``. Queries are processed ``block_size`` at a
-    time, so memory stays at ``block_size * H * W`` weights.
+    with ``P = patch_size**2 * C``. The patch distance here is the plain mean
+    over the patch; Buades et al. weight it with a Gaussian centred on the
+    patch's middle.
 
     Parameters
     ----------
@@ -364,9 +417,19 @@ def nonlocal_means(
         whose root-mean-square difference is about ``h`` get weight ``1/e``
         relative to an identical patch.
     patch_size : int
-        Odd patch side.
+        Odd patch side, at most ``min(H, W)``. Patches of border pixels are
+        completed by reflection.
     block_size : int
-        Queries per block.
+        Queries per block of the whole-image search (``window=None``), whose
+        memory is ``block_size * H * W`` weights. The windowed search does
+        not use it: it goes one offset at a time over all pixels, in memory
+        of a few images.
+    window : int or None
+        ``None`` searches the whole image. An odd ``W >= 1`` searches the
+        ``W x W`` window centred on each pixel, only the pixels of it that lie
+        inside the image (Buades et al. use 21 x 21). A window of side
+        ``>= 2 * max(H, W) - 1`` covers the whole image for every pixel and
+        gives the whole-image result.
 
     Returns
     -------
@@ -379,10 +442,24 @@ def nonlocal_means(
     >>> flat = np.full((6, 6), 0.5)
     >>> np.allclose(nonlocal_means(flat, h=0.1, patch_size=3), 0.5)
     True
+    >>> image = np.random.default_rng(0).random((8, 8))
+    >>> local = nonlocal_means(image, h=0.2, patch_size=3, window=15)
+    >>> bool(np.allclose(local, nonlocal_means(image, h=0.2, patch_size=3)))
+    True
+    >>> bool(np.allclose(nonlocal_means(image, patch_size=3, window=1), image))
+    True
     """
     img = as_float_array(image, "image", ndim=(2, 3))
     temperature = as_positive_float(h, "h") ** 2
     block = as_positive_int(block_size, "block_size")
+    if window is not None:
+        side = as_positive_int(window, "window")
+        if side % 2 == 0:
+            raise ValueError(
+                f"window must be odd so that it is centred on the pixel; got {side}"
+            )
+        p = _check_patch_size(patch_size, img.shape)
+        return _windowed_nonlocal_means(img, temperature, p, side)
     patches = extract_patches(img, patch_size)
     patches = patches / np.sqrt(patches.shape[1])
     pixels = to_tokens(img)

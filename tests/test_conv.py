@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -27,24 +29,34 @@ def source_pixel(p, n, padding):
     return -p if p < 0 else 2 * (n - 1) - p
 
 
-def loop_conv2d(image, kernel, padding):
-    """out[r, c, o] = sum_{a, b, i} kernel[a, b, i, o] * image[r + a - kh//2, ...]."""
+def loop_conv2d(image, kernel, padding, stride=1, dilation=1):
+    """out[r, c, o] = sum_{a, b, i} kernel[a, b, i, o] * image[s*r + d*(a - kh//2), ...].
+
+    The output rows are r = 0, 1, ... as long as the query pixel s*r is a row
+    of the image (padded modes) or the whole dilated window lies inside it
+    (valid).
+    """
     x = image if image.ndim == 3 else image[:, :, None]
     h, w, c_in = x.shape
     kh, kw = kernel.shape[:2]
+    s, d = stride, dilation
     depthwise = kernel.ndim == 2
     c_out = c_in if depthwise else kernel.shape[3]
     if padding == "valid":
-        out_h, out_w, off_r, off_c = h - kh + 1, w - kw + 1, 0, 0
+        rows = [r for r in range(h) if s * r + d * (kh - 1) < h]
+        cols = [c for c in range(w) if s * c + d * (kw - 1) < w]
+        off_r = off_c = 0
     else:
-        out_h, out_w, off_r, off_c = h, w, kh // 2, kw // 2
-    out = np.zeros((out_h, out_w, c_out))
-    for r in range(out_h):
-        for c in range(out_w):
+        rows = [r for r in range(h) if s * r < h]
+        cols = [c for c in range(w) if s * c < w]
+        off_r, off_c = kh // 2, kw // 2
+    out = np.zeros((len(rows), len(cols), c_out))
+    for r in rows:
+        for c in cols:
             for a in range(kh):
                 for b in range(kw):
-                    sr = source_pixel(r + a - off_r, h, padding)
-                    sc = source_pixel(c + b - off_c, w, padding)
+                    sr = source_pixel(s * r + d * (a - off_r), h, padding)
+                    sc = source_pixel(s * c + d * (b - off_c), w, padding)
                     if sr is None or sc is None:
                         continue
                     for o in range(c_out):
@@ -406,3 +418,251 @@ def test_conv2d_matches_loop_for_any_shape(padding, h, w, c_in, c_out, data):
     kernel = data.draw(hnp.arrays(np.float64, (kh, kw, c_in, c_out), elements=small))
     got = ca.conv2d(image, kernel, padding)
     np.testing.assert_allclose(got, loop_conv2d(image, kernel, padding), atol=1e-9)
+
+
+# --- stride and dilation ----------------------------------------------------------
+
+
+def pytorch_definition_conv2d(image, kernel, pad, stride, dilation):
+    """PyTorch's conv2d as its documentation defines it, for one (H, W) channel.
+
+    ``out[r, c] = sum_{a, b} w[a, b] * xpad[s*r + d*a, s*c + d*b]`` with ``xpad``
+    the input with ``pad`` zeros on every side, and
+    ``H_out = floor((H + 2 pad - d (K - 1) - 1) / s) + 1``.
+    """
+    h, w = image.shape
+    kh, kw = kernel.shape
+    s, d = stride, dilation
+    xpad = np.zeros((h + 2 * pad, w + 2 * pad))
+    xpad[pad : pad + h, pad : pad + w] = image
+    out_h = (h + 2 * pad - d * (kh - 1) - 1) // s + 1
+    out_w = (w + 2 * pad - d * (kw - 1) - 1) // s + 1
+    out = np.zeros((out_h, out_w))
+    for r in range(out_h):
+        for c in range(out_w):
+            for a in range(kh):
+                for b in range(kw):
+                    out[r, c] += kernel[a, b] * xpad[s * r + d * a, s * c + d * b]
+    return out
+
+
+@pytest.mark.parametrize("padding", ["zeros", "valid"])
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("dilation", [1, 2, 3])
+def test_strided_dilated_conv2d_is_pytorchs_definition(
+    rng, padding, k, stride, dilation
+):
+    image = rng.normal(size=(14, 15))  # the widest span is 3 * 4 + 1 = 13
+    kernel = rng.normal(size=(k, k))
+    pad = dilation * (k // 2) if padding == "zeros" else 0
+    want = pytorch_definition_conv2d(image, kernel, pad, stride, dilation)
+    got = ca.conv2d(image, kernel, padding, stride=stride, dilation=dilation)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_padded_output_side_is_ceil_h_over_s(stride):
+    for h in range(1, 10):
+        out = ca.conv2d(np.ones((h, h + 1)), np.ones((1, 1)), stride=stride)
+        assert out.shape == (-(-h // stride), -(-(h + 1) // stride))
+
+
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("ksize", [(3, 3), (2, 2), (1, 3), (4, 3)])
+@pytest.mark.parametrize("stride, dilation", [(2, 1), (1, 2), (2, 2), (3, 1)])
+def test_strided_dilated_conv2d_matches_loop(rng, padding, ksize, stride, dilation):
+    image = rng.normal(size=(9, 10, 2))
+    for kernel in (rng.normal(size=ksize), rng.normal(size=(*ksize, 2, 3))):
+        got = ca.conv2d(image, kernel, padding, stride=stride, dilation=dilation)
+        want = loop_conv2d(image, kernel, padding, stride, dilation)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@given(
+    st.sampled_from(PADDINGS),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(3, 8),
+    st.integers(3, 8),
+    st.booleans(),
+    st.data(),
+)
+def test_strided_dilated_conv2d_matches_loop_for_any_shape(
+    padding, stride, dilation, h, w, mix_channels, data
+):
+    kh = data.draw(st.integers(1, 3))
+    kw = data.draw(st.integers(1, 3))
+    span_fits = dilation * (kh - 1) < h and dilation * (kw - 1) < w
+    if padding != "zeros" and not span_fits:
+        dilation = 1
+    image = data.draw(hnp.arrays(np.float64, (h, w, 2), elements=small))
+    shape = (kh, kw, 2, 2) if mix_channels else (kh, kw)
+    kernel = data.draw(hnp.arrays(np.float64, shape, elements=small))
+    got = ca.conv2d(image, kernel, padding, stride=stride, dilation=dilation)
+    want = loop_conv2d(image, kernel, padding, stride, dilation)
+    np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_dilated_taps_beyond_a_small_image_read_zeros(rng):
+    image = rng.normal(size=(3, 4))
+    kernel = rng.normal(size=(3, 3))
+    got = ca.conv2d(image, kernel, "zeros", dilation=5)  # span 11 > 4
+    np.testing.assert_allclose(got, kernel[1, 1] * image, atol=1e-15)
+
+
+def test_strided_dilated_conv2d_keeps_float32(rng):
+    image = rng.random((9, 9, 3)).astype(np.float32)
+    out = ca.conv2d(image, ca.box_kernel(3), stride=2, dilation=2)
+    assert out.dtype == np.float32
+    kernel = rng.normal(size=(3, 3, 3, 2))
+    assert ca.conv2d(image, kernel, stride=2, dilation=3).dtype == np.float32
+
+
+def test_conv2d_agrees_with_torch(rng):
+    torch = pytest.importorskip("torch")
+    image = rng.normal(size=(13, 12, 3))
+    for k in (1, 3, 5):
+        kernel = rng.normal(size=(k, k, 3, 4))
+        weight = torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy())
+        x = torch.from_numpy(image.transpose(2, 0, 1)[None].copy())
+        for stride in (1, 2, 3):
+            for dilation in (1, 2):
+                for padding, pad in (("zeros", dilation * (k // 2)), ("valid", 0)):
+                    want = torch.nn.functional.conv2d(
+                        x, weight, padding=pad, stride=stride, dilation=dilation
+                    )
+                    want = want[0].numpy().transpose(1, 2, 0)
+                    got = ca.conv2d(image, kernel, padding, stride, dilation)
+                    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        ({"stride": 0}, ValueError, "stride"),
+        ({"stride": 1.5}, TypeError, "stride"),
+        ({"stride": True}, TypeError, "stride"),
+        ({"dilation": 0}, ValueError, "dilation"),
+        ({"dilation": 2.0}, TypeError, "dilation"),
+        ({"dilation": 4, "padding": "valid"}, ValueError, "dilation"),
+        ({"dilation": 4, "padding": "reflect"}, ValueError, "dilation"),
+        ({"dilation": 4, "padding": "circular"}, ValueError, "dilation"),
+    ],
+)
+def test_conv2d_rejects_bad_stride_and_dilation(kwargs, error, name):
+    with pytest.raises(error) as info:
+        ca.conv2d(np.ones((7, 7)), np.ones((3, 3)), **kwargs)
+    assert str(info.value).startswith(name), str(info.value)
+
+
+# --- theoretical receptive field with stride and dilation -------------------------
+
+
+def araujo_receptive_field(ks, strides, dilations):
+    """r = 1 + sum_l (k_l - 1) d_l prod_{i<l} s_i, term by term."""
+    r = 1
+    for layer, (k, d) in enumerate(zip(ks, dilations, strict=True)):
+        r += (k - 1) * d * math.prod(strides[:layer])
+    return r
+
+
+def measured_receptive_field(ks, strides, dilations, n):
+    """Width of the impulse response of one output pixel of a conv2d stack.
+
+    The input is a 1 x n row whose n channels are the n unit impulses, so
+    channel j of the output is the derivative of every output pixel with
+    respect to input pixel j; the stack's kernels are positive, so nothing
+    cancels. The output pixel in the middle is used, and the test checks that
+    its field does not reach the border (where zeros would clip it).
+    """
+    rng = np.random.default_rng(1)
+    x = np.eye(n)[None]  # (1, n, n): x[0, c, j] = [c == j]
+    for k, s, d in zip(ks, strides, dilations, strict=True):
+        x = ca.conv2d(x, rng.random((1, k)) + 0.5, "zeros", stride=s, dilation=d)
+    response = x[0, x.shape[1] // 2]
+    support = np.flatnonzero(response)
+    assert support.min() > 0 and support.max() < n - 1, "field clipped by the border"
+    return support.max() - support.min() + 1
+
+
+@pytest.mark.parametrize(
+    "ks, strides, dilations",
+    [
+        ([3], [1], [1]),
+        ([3, 3, 3, 3], [1, 1, 1, 1], [1, 1, 1, 1]),
+        ([3, 3, 3, 3], [1, 1, 1, 1], [1, 2, 4, 8]),
+        ([3, 3, 3], [2, 2, 2], [1, 1, 1]),
+        ([5, 3, 2, 4], [2, 1, 3, 1], [1, 3, 1, 2]),
+        ([2, 2, 2], [1, 1, 1], [1, 2, 4]),
+        ([7, 1, 3], [3, 2, 2], [2, 1, 3]),
+    ],
+)
+def test_receptive_field_formula_is_the_measured_impulse_response(
+    ks, strides, dilations
+):
+    r = ca.theoretical_receptive_field(ks, len(ks), strides, dilations)
+    assert r == araujo_receptive_field(ks, strides, dilations)
+    assert r == measured_receptive_field(ks, strides, dilations, n=4 * r + 40)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_receptive_field_formula_for_any_stack(layers):
+    ks, strides, dilations = (list(col) for col in zip(*layers, strict=True))
+    r = ca.theoretical_receptive_field(ks, len(ks), strides, dilations)
+    assert r == measured_receptive_field(ks, strides, dilations, n=4 * r + 40)
+
+
+def test_receptive_field_of_a_square_stack_in_2d(rng):
+    # The same in two dimensions: 3 x 3 kernels, dilations 1 and 2, strides 2
+    # and 1, on a 25 x 25 image whose 625 channels are the unit impulses.
+    n = 25
+    x = np.eye(n * n).reshape(n, n, n * n)
+    for s, d in ((2, 1), (1, 2)):
+        x = ca.conv2d(x, rng.random((3, 3)) + 0.5, "zeros", stride=s, dilation=d)
+    response = x[x.shape[0] // 2, x.shape[1] // 2].reshape(n, n)
+    rows, cols = np.nonzero(response)
+    side = ca.theoretical_receptive_field(3, 2, stride=[2, 1], dilation=[1, 2])
+    assert side == 1 + 2 * 1 + 2 * 2 * 2
+    assert rows.max() - rows.min() + 1 == side
+    assert cols.max() - cols.min() + 1 == side
+
+
+def test_receptive_field_scalar_arguments_apply_to_every_layer():
+    assert ca.theoretical_receptive_field(3, 4) == 4 * 2 + 1  # L (K - 1) + 1
+    assert ca.theoretical_receptive_field(3, 3, stride=2) == 1 + 2 * (1 + 2 + 4)
+    assert ca.theoretical_receptive_field(3, 3, dilation=2) == 1 + 3 * 2 * 2
+    assert ca.theoretical_receptive_field(3, 3, dilation=[1, 2, 4]) == 15
+    assert ca.theoretical_receptive_field([5, 3], 2) == 1 + 4 + 2
+    # the last layer's stride does not widen the field
+    assert ca.theoretical_receptive_field(3, 2, stride=[1, 100]) == 5
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, name",
+    [
+        ((3, 3), {"stride": [1, 2]}, ValueError, "stride"),
+        ((3, 2), {"stride": [1, 0]}, ValueError, "stride[1]"),
+        ((3, 2), {"stride": 0}, ValueError, "stride"),
+        ((3, 2), {"stride": 1.5}, TypeError, "stride"),
+        ((3, 2), {"stride": "2"}, TypeError, "stride"),
+        ((3, 2), {"dilation": [1, 2, 4]}, ValueError, "dilation"),
+        ((3, 2), {"dilation": 0}, ValueError, "dilation"),
+        ((3, 2), {"dilation": [1, True]}, TypeError, "dilation[1]"),
+        (([3, 3], 3), {}, ValueError, "kernel_size"),
+        (([3, 0], 2), {}, ValueError, "kernel_size[1]"),
+        ((3.0, 2), {}, TypeError, "kernel_size"),
+        ((3, True), {}, TypeError, "layers"),
+    ],
+)
+def test_receptive_field_rejects_bad_input(args, kwargs, error, name):
+    with pytest.raises(error) as info:
+        ca.theoretical_receptive_field(*args, **kwargs)
+    assert str(info.value).startswith(name), str(info.value)

@@ -366,3 +366,99 @@ Q, K, V = np.ones((2, 3)), np.ones((4, 3)), np.ones((4, 2))
 def test_bad_input(call, exc, word):
     with pytest.raises(exc, match=word):
         call()
+
+
+# --- windowed non-local means ------------------------------------------------------
+
+
+def loop_windowed_nonlocal_means(img, h, p, window):
+    """Brute force: for each pixel, every pixel of the window inside the image.
+
+    Patches come from the reflect-padded image; the weight is
+    exp(-mean squared patch difference / h^2).
+    """
+    x = img if img.ndim == 3 else img[:, :, None]
+    rows, cols, _ = x.shape
+    r, half = p // 2, window // 2
+    padded = np.pad(x, ((r, r), (r, r), (0, 0)), mode="reflect")
+    out = np.zeros_like(x)
+    for i in range(rows):
+        for j in range(cols):
+            mine = padded[i : i + p, j : j + p]
+            total, weight_sum = np.zeros(x.shape[2]), 0.0
+            for a in range(max(0, i - half), min(rows, i + half + 1)):
+                for b in range(max(0, j - half), min(cols, j + half + 1)):
+                    theirs = padded[a : a + p, b : b + p]
+                    weight = math.exp(-np.mean((mine - theirs) ** 2) / h**2)
+                    total += weight * x[a, b]
+                    weight_sum += weight
+            out[i, j] = total / weight_sum
+    return out if img.ndim == 3 else out[:, :, 0]
+
+
+@pytest.mark.parametrize(
+    "shape, p, window",
+    [((6, 7, 3), 3, 3), ((6, 7, 3), 3, 5), ((7, 5), 5, 7), ((5, 8, 2), 1, 9)],
+)
+def test_windowed_nonlocal_means_matches_brute_force(rng, shape, p, window):
+    img = rng.uniform(size=shape)
+    got = ca.nonlocal_means(img, h=0.3, patch_size=p, window=window)
+    want = loop_windowed_nonlocal_means(img, 0.3, p, window)
+    assert got.shape == img.shape
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(6, 7, 3), (9, 4)])
+def test_windowed_nonlocal_means_covering_the_image_is_the_global_one(rng, shape):
+    img = rng.uniform(size=shape)
+    whole = ca.nonlocal_means(img, h=0.2, patch_size=3)
+    cover = 2 * max(shape[:2]) - 1  # reaches every pixel from every pixel
+    for window in (cover, cover + 2, 101):
+        got = ca.nonlocal_means(img, h=0.2, patch_size=3, window=window)
+        np.testing.assert_allclose(got, whole, atol=1e-12)
+    # one size smaller: the corners no longer see each other
+    smaller = ca.nonlocal_means(img, h=0.2, patch_size=3, window=cover - 2)
+    assert not np.allclose(smaller, whole, atol=1e-9)
+
+
+def test_windowed_nonlocal_means_of_one_pixel_is_the_identity(rng):
+    img = rng.uniform(size=(5, 6, 3))
+    np.testing.assert_array_equal(ca.nonlocal_means(img, window=1, patch_size=3), img)
+
+
+def test_windowed_nonlocal_means_keeps_float32(rng):
+    img = rng.uniform(size=(8, 8, 3)).astype(np.float32)
+    out = ca.nonlocal_means(img, h=0.2, patch_size=3, window=5)
+    assert out.dtype == np.float32
+    want = loop_windowed_nonlocal_means(img.astype(np.float64), 0.2, 3, 5)
+    np.testing.assert_allclose(out, want, atol=1e-5)
+
+
+def test_windowed_nonlocal_means_reduces_noise():
+    clean = ca.sample_image("shapes", 32)
+    noisy = clean + np.random.default_rng(1).normal(scale=0.1, size=clean.shape)
+    out = ca.nonlocal_means(noisy, h=0.1, patch_size=5, window=21)
+    assert np.mean((out - clean) ** 2) < 0.25 * np.mean((noisy - clean) ** 2)
+
+
+@pytest.mark.parametrize(
+    "window, exc",
+    [
+        (4, ValueError),
+        (0, ValueError),
+        (-3, ValueError),
+        (True, TypeError),
+        (3.0, TypeError),
+        ("21", TypeError),
+    ],
+)
+def test_nonlocal_means_rejects_bad_window(window, exc):
+    with pytest.raises(exc, match=r"^window"):
+        ca.nonlocal_means(np.ones((5, 5)), patch_size=3, window=window)
+
+
+def test_windowed_nonlocal_means_checks_patch_size():
+    with pytest.raises(ValueError, match=r"^patch_size"):
+        ca.nonlocal_means(np.ones((5, 5)), patch_size=7, window=3)
+    with pytest.raises(ValueError, match=r"^patch_size"):
+        ca.nonlocal_means(np.ones((5, 5)), patch_size=2, window=3)
