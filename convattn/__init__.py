@@ -9,11 +9,15 @@ The numerical core is plain numpy and is imported here:
 - :mod:`convattn.retrieval`: similarity, hard top-k and soft retrieval;
 - :mod:`convattn.attention`: scaled dot-product attention, learned Q/K/V
   layers, positions;
-- :mod:`convattn.train`: hand-derived gradients and a small optimiser;
 - :mod:`convattn.conv`: convolution, kernels, receptive fields;
-- :mod:`convattn.compare`: convolution and attention side by side;
+- :mod:`convattn.compare`: convolution and attention side by side: cost,
+  equivariance;
+- :mod:`convattn.train`: hand-derived gradients and a small optimiser;
+- :mod:`convattn.tasks`: synthetic tasks (the marker task, the long-range
+  task);
 - :mod:`convattn.bridge`: attention that convolves, local attention;
-- :mod:`convattn.blockwise`: exact attention in bounded memory.
+- :mod:`convattn.blockwise`: exact attention in bounded memory;
+- :mod:`convattn.timing`: one stopwatch (warm-up, repeats, median).
 
 Each module imports numpy and the modules above it in this list, never the
 ones below.
@@ -35,7 +39,18 @@ from __future__ import annotations
 
 import importlib
 
-from . import attention, blockwise, bridge, compare, conv, images, retrieval, train
+from . import (
+    attention,
+    blockwise,
+    bridge,
+    compare,
+    conv,
+    images,
+    retrieval,
+    tasks,
+    timing,
+    train,
+)
 from .attention import *  # noqa: F403
 from .blockwise import *  # noqa: F403
 from .bridge import *  # noqa: F403
@@ -43,6 +58,8 @@ from .compare import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .images import *  # noqa: F403
 from .retrieval import *  # noqa: F403
+from .tasks import *  # noqa: F403
+from .timing import *  # noqa: F403
 from .train import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -53,11 +70,13 @@ __all__ = [
     *images.__all__,
     *retrieval.__all__,
     *attention.__all__,
-    *train.__all__,
     *conv.__all__,
     *compare.__all__,
+    *train.__all__,
+    *tasks.__all__,
     *bridge.__all__,
     *blockwise.__all__,
+    *timing.__all__,
 ]
 
 

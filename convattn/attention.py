@@ -24,15 +24,22 @@ from ._validate import (
     as_positive_float,
     as_positive_int,
     check_choice,
+    check_flag,
+    check_heads,
+    check_memory,
+    check_pixel,
+    check_qkv,
+    check_rng,
+    check_scores,
     check_shape,
 )
 from .images import pixel_positions, to_image, to_tokens
-from .retrieval import softmax
 
 __all__ = [
     "POSITION_KINDS",
     "SelfAttention",
     "add_positions",
+    "attention_map",
     "multi_head_attention",
     "relative_position_bias",
     "scaled_dot_product_attention",
@@ -43,9 +50,18 @@ __all__ = [
 POSITION_KINDS = ("sinusoidal", "coordinates")
 
 
+def _as_bias(bias, ndim=None) -> np.ndarray:
+    """``bias`` as a float array: finite entries, or -inf to mask a key out."""
+    b = as_float_array(bias, "bias", ndim=ndim, finite=False)
+    if np.isnan(b).any() or np.isposinf(b).any():
+        bad = "NaN" if np.isnan(b).any() else "+inf"
+        raise ValueError(f"bias must be finite (or -inf, a mask); it contains {bad}")
+    return b
+
+
 def _check_bias(bias, shape: tuple[int, ...], dtype) -> np.ndarray:
     """``bias`` as an array of ``dtype`` that broadcasts to ``shape``."""
-    b = as_float_array(bias, "bias")
+    b = _as_bias(bias)
     try:
         np.broadcast_shapes(b.shape, shape)
     except ValueError:
@@ -56,34 +72,23 @@ def _check_bias(bias, shape: tuple[int, ...], dtype) -> np.ndarray:
         raise ValueError(
             f"bias must broadcast to the scores' shape {shape}; got shape {b.shape}"
         )
-    return b.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # below float32's range: a mask, -inf
+        return b.astype(dtype, copy=False)
 
 
-def check_qkv(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Check queries ``(Nq, d)``, keys ``(Nk, d)`` and values ``(Nk, d_v)``.
+def _softmax_rows(scores: np.ndarray, bias: bool) -> np.ndarray:
+    """The softmax of each row (last axis) of checked scores, in place.
 
-    Shared by every attention function of the package. Returns the three as
-    arrays of one common dtype (float32 only when all three are float32).
+    The largest score of each row is subtracted before ``exp``, so nothing
+    overflows; a row whose largest score is not finite breaks the one
+    overflow rule of the package (:func:`~convattn._validate.check_scores`).
     """
-    q = as_float_array(q, "q", ndim=2)
-    k = as_float_array(k, "k", ndim=2)
-    v = as_float_array(v, "v", ndim=2)
-    if q.shape[1] != k.shape[1]:
-        raise ValueError(
-            f"q and k must have the same width d; got q {q.shape} and k {k.shape}"
-        )
-    if q.shape[1] == 0:
-        raise ValueError("q must have a width d of at least 1; got 0")
-    if k.shape[0] == 0:
-        raise ValueError("k must hold at least one key; got 0 rows")
-    if v.shape[0] != k.shape[0]:
-        raise ValueError(f"v must have one row per key ({k.shape[0]}); got v {v.shape}")
-    dtype = np.result_type(q, k, v)
-    return (
-        q.astype(dtype, copy=False),
-        k.astype(dtype, copy=False),
-        v.astype(dtype, copy=False),
-    )
+    top = scores.max(axis=-1, keepdims=True)
+    check_scores(top, scores.dtype, bias)
+    scores -= top
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    return scores
 
 
 def scaled_dot_product_attention(
@@ -136,27 +141,26 @@ def scaled_dot_product_attention(
     dtype('float32')
     """
     q, k, v = check_qkv(q, k, v)
-    dtype = q.dtype
+    return_weights = check_flag(return_weights, "return_weights")
     if bias is not None:
-        bias = _check_bias(bias, (q.shape[0], k.shape[0]), dtype)
+        bias = _check_bias(bias, (q.shape[0], k.shape[0]), q.dtype)
     if not return_weights:
-        # Queries are independent: process them in row blocks, so each block's
-        # scores stay small (and warm in cache) and memory stays bounded.
-        out = np.empty((q.shape[0], v.shape[1]), dtype=dtype)
-        for start in range(0, q.shape[0], _QUERY_ROWS):
-            rows = slice(start, start + _QUERY_ROWS)
-            row_bias = None if bias is None else _bias_rows(bias, q.shape[0], rows)
-            weights, total = _unnormalised_weights(q[rows], k, row_bias, dtype)
-            out[rows] = weights @ v
-            out[rows] /= total
-            del weights  # free this block's scores before the next block makes its own
-        return out
-    weights, total = _unnormalised_weights(q, k, bias, dtype)
-    weights /= total
+        return _fast_attention(q, k, v, bias)  # the same numbers, faster
+    n_q, n_k = q.shape[0], k.shape[0]
+    check_memory(
+        n_q * n_k * q.itemsize,
+        f"the ({n_q}, {n_k}) attention weights",
+        "pass return_weights=False, or use blockwise_attention",
+    )
+    with np.errstate(over="ignore", invalid="ignore"):  # the rule: _softmax_rows
+        scores = q @ k.T / q.dtype.type(np.sqrt(q.shape[1]))
+        if bias is not None:
+            scores += bias
+    weights = _softmax_rows(scores, bias is not None)
     return weights @ v, weights
 
 
-#: Queries per row block in :func:`scaled_dot_product_attention`.
+#: Queries per row block in :func:`_fast_attention`.
 _QUERY_ROWS = 1024
 _LOG2_E = 1.4426950408889634
 
@@ -169,28 +173,44 @@ def _bias_rows(bias, n_queries: int, rows: slice):
     return b  # broadcasts along the queries (shape (Nk,) or (1, Nk))
 
 
-def _unnormalised_weights(q, k, bias, dtype):
-    """``exp(scores - row max)`` and its row sums, for checked inputs.
+def _fast_attention(q, k, v, bias):
+    """The output of :func:`scaled_dot_product_attention` for checked inputs,
+    computed faster and in bounded memory (the weights are not returned).
 
-    The score matrix dominates time and memory, so it is made once and then
-    only changed in place. The factor ``log2(e)`` is folded into the (small)
-    queries so that the exponential can be ``exp2``, which is cheaper than
-    ``exp``; ``2 ** (x log2 e) = e ** x``, so the weights are the same.
+    Two speed tricks, neither of which changes the result beyond rounding:
+    queries are independent, so they are processed in row blocks whose scores
+    stay small (and warm in cache); and the factor ``log2(e)`` is folded into
+    the (small) queries so that the exponential can be ``exp2``, which is
+    cheaper than ``exp``: ``2 ** (x log2 e) = e ** x``. The score block is made
+    once and then only changed in place. A block whose scores leave the range
+    of the dtype in these base-2 units is done by the formula itself, which
+    applies the overflow rule.
     """
+    dtype = q.dtype
     scale = dtype.type(_LOG2_E / np.sqrt(q.shape[1]))
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
-        scores = (q * scale) @ k.T
-        if bias is not None:
-            scores += bias * dtype.type(_LOG2_E)
-        row_max = scores.max(axis=1, keepdims=True)
-    if not np.all(np.isfinite(row_max)):
-        raise ValueError(
-            "q and k must be small enough that q k^T / sqrt(d) is finite; the "
-            "scores overflowed"
-        )
-    scores -= row_max  # the largest score of each row becomes 0: no overflow
-    np.exp2(scores, out=scores)
-    return scores, scores.sum(axis=1, keepdims=True)
+    out = np.empty((q.shape[0], v.shape[1]), dtype=dtype)
+    for start in range(0, q.shape[0], _QUERY_ROWS):
+        rows = slice(start, start + _QUERY_ROWS)
+        row_bias = None if bias is None else _bias_rows(bias, q.shape[0], rows)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            scores = (q[rows] * scale) @ k.T
+            if row_bias is not None:
+                scores += row_bias * dtype.type(_LOG2_E)
+            top = scores.max(axis=1, keepdims=True)
+        if not np.all(np.isfinite(top)):
+            with np.errstate(over="ignore", invalid="ignore"):
+                plain = q[rows] @ k.T / dtype.type(np.sqrt(q.shape[1]))
+                if row_bias is not None:
+                    plain += row_bias
+            out[rows] = _softmax_rows(plain, bias is not None) @ v
+            continue
+        scores -= top  # the largest score of each row becomes 0: no overflow
+        np.exp2(scores, out=scores)
+        total = scores.sum(axis=1, keepdims=True)
+        out[rows] = scores @ v
+        out[rows] /= total
+        del scores  # free this block's scores before the next block makes its own
+    return out
 
 
 # --- multi-head attention ----------------------------------------------------------
@@ -215,11 +235,12 @@ def _forward(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
     q = _split_heads(tokens @ w_q, num_heads)  # (..., Nh, N, d/Nh)
     k = _split_heads(tokens @ w_k, num_heads)
     v = _split_heads(tokens @ w_v, num_heads)  # (..., Nh, N, d_v/Nh)
-    scale = 1.0 / np.sqrt(q.shape[-1])
-    scores = (q @ np.swapaxes(k, -1, -2)) * scale
-    if bias is not None:
-        scores = scores + bias
-    weights = softmax(scores, axis=-1)  # (..., Nh, N, N)
+    scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
+    with np.errstate(over="ignore", invalid="ignore"):  # the rule: _softmax_rows
+        scores = (q @ np.swapaxes(k, -1, -2)) * scale
+        if bias is not None:
+            scores = scores + bias
+    weights = _softmax_rows(scores, bias is not None)  # (..., Nh, N, N)
     heads = _merge_heads(weights @ v)  # (..., N, d_v)
     out = heads @ w_o
     cache = {"q": q, "k": k, "v": v, "weights": weights, "heads": heads}
@@ -228,10 +249,13 @@ def _forward(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
 
 def _check_layer(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
     x = as_float_array(tokens, "tokens", ndim=(2, 3))
-    w_q = as_float_array(w_q, "w_q", ndim=2)
-    w_k = as_float_array(w_k, "w_k", ndim=2)
-    w_v = as_float_array(w_v, "w_v", ndim=2)
-    w_o = as_float_array(w_o, "w_o", ndim=2)
+    if 0 in x.shape:
+        raise ValueError(f"tokens must hold at least one token; got shape {x.shape}")
+    # The tokens decide the precision: float32 tokens stay float32.
+    w_q, w_k, w_v, w_o = (
+        as_float_array(w, name, ndim=2).astype(x.dtype, copy=False)
+        for w, name in ((w_q, "w_q"), (w_k, "w_k"), (w_v, "w_v"), (w_o, "w_o"))
+    )
     c = x.shape[-1]
     for name, w in (("w_q", w_q), ("w_k", w_k), ("w_v", w_v)):
         if w.shape[0] != c:
@@ -249,21 +273,25 @@ def _check_layer(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
             f"w_o must have one row per value channel (d_v = {w_v.shape[1]}); "
             f"got w_o {w_o.shape}"
         )
-    h = as_positive_int(num_heads, "num_heads")
-    for name, width in (("d", w_q.shape[1]), ("d_v", w_v.shape[1])):
-        if width % h:
-            raise ValueError(
-                f"num_heads must divide the width {name} = {width}; got {h}"
-            )
+    h = check_heads(num_heads, d=w_q.shape[1], d_v=w_v.shape[1])
     n = x.shape[-2]
+    batch = x.shape[0] if x.ndim == 3 else 1
+    check_memory(
+        2.0 * batch * h * n * n * x.itemsize,
+        f"the attention scores and weights of {batch} x {h} heads over N = {n} tokens",
+        "pass fewer tokens (or a smaller batch) at a time, or use blockwise_attention "
+        "for one head",
+    )
     b = None
     if bias is not None:
-        b = as_float_array(bias, "bias", ndim=(2, 3))
+        b = _as_bias(bias, ndim=(2, 3))
         if b.shape[-2:] != (n, n) or (b.ndim == 3 and b.shape[0] != h):
             raise ValueError(
                 f"bias must have shape ({n}, {n}) or (num_heads, {n}, {n}) = "
                 f"({h}, {n}, {n}); got {b.shape}"
             )
+        with np.errstate(over="ignore"):
+            b = b.astype(x.dtype, copy=False)
     return x, w_q, w_k, w_v, w_o, h, b
 
 
@@ -320,6 +348,7 @@ def multi_head_attention(
     x, w_q, w_k, w_v, w_o, h, b = _check_layer(
         tokens, w_q, w_k, w_v, w_o, num_heads, bias
     )
+    return_weights = check_flag(return_weights, "return_weights")
     out, cache = _forward(x, w_q, w_k, w_v, w_o, h, b)
     return (out, cache["weights"]) if return_weights else out
 
@@ -388,24 +417,14 @@ class SelfAttention:
         c_out = (
             c if channels_out is None else as_positive_int(channels_out, "channels_out")
         )
-        h = as_positive_int(num_heads, "num_heads")
-        for name, width in (("d", d), ("d_v", d_v)):
-            if width % h:
-                raise ValueError(
-                    f"num_heads must divide the width {name} = {width}; got {h}"
-                )
-        if not isinstance(rng, np.random.Generator):
-            if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
-                raise TypeError(
-                    f"rng must be a numpy Generator or an integer seed; got {rng!r}"
-                )
-            rng = np.random.default_rng(rng)
+        h = check_heads(num_heads, d=d, d_v=d_v)
+        rng = check_rng(rng)
         self.num_heads = h
         self.w_q = rng.normal(scale=1 / np.sqrt(c), size=(c, d))
         self.w_k = rng.normal(scale=1 / np.sqrt(c), size=(c, d))
         self.w_v = rng.normal(scale=1 / np.sqrt(c), size=(c, d_v))
         self.w_o = rng.normal(scale=1 / np.sqrt(d_v), size=(d_v, c_out))
-        self.bias = None if bias is None else as_float_array(bias, "bias", ndim=(2, 3))
+        self.bias = None if bias is None else _as_bias(bias, ndim=(2, 3))
         self.last_weights: np.ndarray | None = None
 
     @property
@@ -421,10 +440,35 @@ class SelfAttention:
         )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Apply the layer to tokens ``(N, C)`` or an image ``(H, W, C)``."""
-        arr = as_float_array(x, "x", ndim=(2, 3))
-        image = arr.ndim == 3
-        tokens = to_tokens(arr) if image else arr
+        """Apply the layer to tokens ``(N, C)``, an image ``(H, W, C)`` or a
+        batch of images ``(B, H, W, C)``.
+
+        A 3-D array is always one image; for a batch of token tables
+        ``(B, N, C)`` (as :func:`multi_head_attention` and :func:`fit` take
+        them) call :meth:`apply`.
+        """
+        arr = as_float_array(x, "x", ndim=(2, 3, 4))
+        if arr.ndim == 2:
+            return self.apply(arr)
+        if 0 in arr.shape:
+            raise ValueError(f"x must hold at least one pixel; got shape {arr.shape}")
+        *lead, h, w, c = arr.shape
+        if arr.ndim == 3:
+            check_memory(
+                2.0 * self.num_heads * (h * w) ** 2 * arr.itemsize,
+                f"x of shape {arr.shape} is read as one {h} x {w} image (N = "
+                f"{h * w} pixels), whose attention weights",
+                "for a batch of token tables (B, N, C) call layer.apply(x)",
+            )
+        out = self.apply(arr.reshape(*lead, h * w, c))
+        return out.reshape(*lead, h, w, out.shape[-1])
+
+    def apply(self, tokens: np.ndarray) -> np.ndarray:
+        """Apply the layer to tokens ``(N, C)`` or a batch of them ``(B, N, C)``.
+
+        The same as :func:`multi_head_attention` with the layer's matrices,
+        heads and bias; :attr:`last_weights` is set as by a call.
+        """
         out, weights = multi_head_attention(
             tokens,
             self.w_q,
@@ -436,9 +480,48 @@ class SelfAttention:
             return_weights=True,
         )
         self.last_weights = weights
-        if image:
-            return to_image(out, (arr.shape[0], arr.shape[1], out.shape[1]))
         return out
+
+
+def attention_map(weights: np.ndarray, query: tuple[int, int], shape: Sequence[int]):
+    """One query pixel's attention weights over the key pixels, as an image.
+
+    A thin reshape: row ``i`` of the ``(N, N)`` weights (as returned by
+    ``scaled_dot_product_attention(..., return_weights=True)`` or held in
+    :attr:`SelfAttention.last_weights`) for the query pixel
+    ``i = pixel_index(row, col, shape)``, folded to ``(H, W)``. It is the
+    attention layer's receptive field for that query pixel, to set next to
+    :func:`convattn.conv.effective_receptive_field`.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (N, N) or (N_h, N, N)
+        Attention weights; with heads, one map per head is returned.
+    query : (row, col)
+    shape : (H, W) or (H, W, C)
+        With ``H * W = N``.
+
+    Returns
+    -------
+    ndarray, shape (H, W) or (N_h, H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> attention_map(np.eye(4), (1, 0), (2, 2))
+    array([[0., 0.],
+           [1., 0.]])
+    """
+    a = as_float_array(weights, "weights", ndim=(2, 3))
+    h, w = check_shape(shape)
+    n = h * w
+    if a.shape[-2:] != (n, n):
+        raise ValueError(
+            f"weights must be (N, N) with N = H * W = {n} for shape {tuple(shape)}; "
+            f"got {a.shape}"
+        )
+    r, c = check_pixel(query, (h, w))
+    return a[..., r * w + c, :].reshape(*a.shape[:-2], h, w)
 
 
 # --- positions ---------------------------------------------------------------------
@@ -561,9 +644,9 @@ def add_positions(
                 f"(C = {width}), and its width must be a multiple of 4"
             )
         enc = sinusoidal_encoding((h, w), width, base=base)
-    enc = scale * enc
+    enc = (scale * enc).astype(x.dtype)  # float32 tokens stay float32
     if mode == "append":
-        return np.concatenate([x, enc.astype(x.dtype)], axis=1)
+        return np.concatenate([x, enc], axis=1)
     if enc.shape[1] != x.shape[1]:
         raise ValueError(
             f"mode 'add' needs an encoding as wide as tokens (C = {x.shape[1]}); "
@@ -612,10 +695,15 @@ def relative_position_bias(
            [0., 0., 0.]])
     """
     h, w = check_shape(shape)
+    n = h * w
+    check_memory(
+        3.0 * n * n * 8,
+        f"the ({n}, {n}) bias of a {h} x {w} image",
+        "use local_attention (a bias per offset in a window) for large images",
+    )
     pos = pixel_positions((h, w)).astype(np.intp)
     dr = pos[None, :, 0] - pos[:, None, 0]  # key row minus query row
     dc = pos[None, :, 1] - pos[:, None, 1]
-    n = h * w
     if callable(table):
         values = as_float_array(table(dr, dc), "table")
         try:

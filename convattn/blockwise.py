@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_int
-from .attention import check_qkv
+from ._validate import as_float_array, as_positive_int, check_qkv, check_scores
 
 __all__ = ["blockwise_attention", "blockwise_attention_grad", "online_softmax_steps"]
 
@@ -121,8 +120,12 @@ def _blockwise_forward(
         acc = np.zeros((len(q_blk), d_v + 1), dtype=dtype)
         for k0 in range(0, n_k, block):
             n_blk = min(block, n_k - k0)
-            scores = q_blk @ k[k0 : k0 + n_blk].T
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                scores = q_blk @ k[k0 : k0 + n_blk].T
             m_new = np.maximum(m, scores.max(axis=1))
+            # The overflow rule of scaled_dot_product_attention: an overflowing
+            # score (inf, or NaN from inf - inf) reaches the row's maximum.
+            check_scores(m_new, dtype)
             # 2^(-inf) = 0 on the first block, where nothing is accumulated yet.
             rescale = np.exp2(m - m_new)
             np.subtract(scores, m_new[:, None], out=scores)

@@ -22,8 +22,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int, check_shape
-from .attention import check_qkv, scaled_dot_product_attention
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    as_real,
+    check_flag,
+    check_image,
+    check_memory,
+    check_pixel,
+    check_qkv,
+    check_scores,
+    check_shape,
+)
+from .attention import scaled_dot_product_attention
 from .retrieval import softmax
 
 __all__ = [
@@ -38,19 +50,19 @@ __all__ = [
 _CHUNK_PAIRS = 1 << 20
 
 
-def theta3(x: float, terms: int = 64) -> float:
+def theta3(x: float) -> float:
     """Jacobi's theta function ``theta_3(x) = 1 + 2 sum_{n>=1} x^(n^2)``.
 
     ``theta_3(e^(-alpha))`` is the sum of ``exp(-alpha n^2)`` over all
     integers ``n``: the normaliser of a head's softmax along one axis of an
-    unbounded pixel grid.
+    unbounded pixel grid. The series is summed to convergence for every
+    ``0 <= x < 1`` (see :func:`_theta_tail`), also close to 1, where it
+    needs many terms.
 
     Parameters
     ----------
     x : float
         ``0 <= x < 1``.
-    terms : int
-        Number of terms of the series (it converges very fast).
 
     Returns
     -------
@@ -60,13 +72,30 @@ def theta3(x: float, terms: int = 64) -> float:
     --------
     >>> round(theta3(0.0), 12), round(theta3(0.5), 6)
     (1.0, 2.128937)
+    >>> round(theta3(0.9999), 4)  # hundreds of terms; about sqrt(pi / 1e-4)
+    177.241
     """
-    if isinstance(x, bool) or not isinstance(x, int | float | np.floating):
-        raise TypeError(f"x must be a real number; got {type(x).__name__} {x!r}")
-    if not 0.0 <= float(x) < 1.0:
-        raise ValueError(f"x must satisfy 0 <= x < 1; got {x}")
-    n = np.arange(1, as_positive_int(terms, "terms") + 1, dtype=np.float64)
-    return float(1.0 + 2.0 * np.sum(float(x) ** (n * n)))
+    value = as_real(x, "x", 0.0, 1.0, high_open=True)
+    if value == 0.0:
+        return 1.0
+    return 1.0 + 2.0 * _theta_tail(-float(np.log(value)))
+
+
+def _theta_tail(alpha: float) -> float:
+    """``sum_{n>=1} exp(-alpha n^2)`` for ``alpha > 0``, to full precision.
+
+    For ``alpha >= pi`` the terms fall at least as fast as ``e^(-pi n^2)``,
+    so eight of them reach float64's precision. For smaller ``alpha`` the
+    series converges slowly (``theta_3(0.9999)`` needs hundreds of terms), so
+    Jacobi's identity ``theta_3(e^-alpha) = sqrt(pi / alpha)
+    theta_3(e^(-pi^2 / alpha))`` turns it into a fast one.
+    """
+    n = np.arange(1, 9, dtype=np.float64)
+    if alpha >= np.pi:
+        return float(np.sum(np.exp(-alpha * n * n)))
+    dual = np.pi**2 / alpha
+    theta = np.sqrt(np.pi / alpha) * (1.0 + 2.0 * float(np.sum(np.exp(-dual * n * n))))
+    return (theta - 1.0) / 2.0
 
 
 def quadratic_encoding(deltas: np.ndarray) -> np.ndarray:
@@ -125,8 +154,7 @@ class AttentionAsConv:
             )
         if min(w.shape) == 0:
             raise ValueError(f"kernel must not be empty; got shape {w.shape}")
-        if not isinstance(pad_keys, bool | np.bool_):
-            raise TypeError(f"pad_keys must be True or False; got {pad_keys!r}")
+        pad_keys = check_flag(pad_keys, "pad_keys")
         self.kernel = w.astype(np.float64)
         self.alpha = as_positive_float(alpha, "alpha")
         self.pad_keys = bool(pad_keys)
@@ -157,7 +185,7 @@ class AttentionAsConv:
         )
 
     def _check_image(self, image) -> tuple[np.ndarray, bool]:
-        x = as_float_array(image, "image", ndim=(2, 3))
+        x = check_image(image)
         squeeze = x.ndim == 2
         if squeeze:
             x = x[:, :, None]
@@ -208,9 +236,7 @@ class AttentionAsConv:
             border of ``K // 2`` zero pixels if ``pad_keys``.
         """
         shape = check_shape(shape)
-        row, col = query
-        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
-            raise ValueError(f"query must lie inside the image {shape}; got {query}")
+        row, col = check_pixel(query, shape)
         keys, pad = self._key_grid(shape)
         r_delta = quadratic_encoding(keys - np.array([row, col], dtype=np.float64))
         s = r_delta @ self.head_queries.T
@@ -233,8 +259,7 @@ class AttentionAsConv:
         reach = sum(2.0 * np.abs(tokens @ w).max() for w in w_h)
         # theta_3^2 - 1 = 4 t + 4 t^2 with t = (theta_3 - 1) / 2, computed without
         # the cancellation of 1 + tiny - 1 at large alpha.
-        n = np.arange(1, 65, dtype=np.float64)
-        t = float(np.sum(np.exp(-self.alpha * n * n)))
+        t = _theta_tail(self.alpha)
         return (4.0 * t + 4.0 * t * t) * reach
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
@@ -405,10 +430,14 @@ def local_attention(
             raise ValueError(
                 f"position_bias must have shape ({size}, {size}); got {bias.shape}"
             )
-    if not isinstance(return_weights, bool | np.bool_):
-        raise TypeError(f"return_weights must be True or False; got {return_weights!r}")
+    return_weights = check_flag(return_weights, "return_weights")
     # The bias does not decide the precision: float32 tokens stay float32.
     bias = bias.astype(dtype, copy=False)
+    check_memory(
+        3.0 * n * size * size * np.dtype(dtype).itemsize,
+        f"the scores of {n} query pixels over {size} x {size} windows",
+        "pass a smaller window_size or image",
+    )
     r = size // 2
     qg = q.reshape(height, width, -1)
     kp = np.pad(k.reshape(height, width, -1), ((r, r), (r, r), (0, 0)))
@@ -419,13 +448,16 @@ def local_attention(
     # One vectorized product per offset: a loop over the K*K offsets, not the pixels.
     for a in range(size):
         for b in range(size):
-            s = np.einsum("hwd,hwd->hw", qg, kp[a : a + height, b : b + width]) * scale
-            s += bias[a, b]
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                s = np.einsum("hwd,hwd->hw", qg, kp[a : a + height, b : b + width])
+                s = s * scale + bias[a, b]
             scores[:, :, a, b] = np.where(
                 inside[a : a + height, b : b + width], s, -np.inf
             )
     flat = scores.reshape(height, width, size * size)
-    flat = flat - flat.max(axis=-1, keepdims=True)
+    top = flat.max(axis=-1, keepdims=True)
+    check_scores(top, dtype, position_bias is not None)  # the overflow rule
+    flat = flat - top
     weights = np.exp(flat)
     weights /= weights.sum(axis=-1, keepdims=True)
     weights = weights.reshape(height, width, size, size)

@@ -38,12 +38,15 @@ import numpy as np
 
 from ._validate import (
     as_float_array,
+    as_int,
     as_positive_float,
     as_positive_int,
     check_choice,
+    check_image,
+    check_memory,
+    check_pixel,
     check_shape,
 )
-from .images import pixel_index
 
 __all__ = [
     "PADDINGS",
@@ -261,7 +264,7 @@ def conv2d(
     >>> conv2d(np.arange(5.0)[None, :], np.array([[1.0, 0.0, 1.0]]), dilation=2)
     array([[2., 3., 4., 1., 2.]])
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
+    img = check_image(image)
     ker = _check_kernel(kernel)
     check_choice(padding, "padding", PADDINGS)
     s = as_positive_int(stride, "stride")
@@ -318,7 +321,16 @@ def box_kernel(size: int) -> np.ndarray:
            [0.25, 0.25]])
     """
     k = as_positive_int(size, "size")
+    _check_kernel_memory(k)
     return np.full((k, k), 1.0 / (k * k))
+
+
+def _check_kernel_memory(size: int) -> None:
+    check_memory(
+        8.0 * size * size,
+        f"a {size} x {size} kernel",
+        "pass a size no larger than the image it filters",
+    )
 
 
 def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
@@ -349,8 +361,14 @@ def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
     """
     k = as_positive_int(size, "size")
     s = as_positive_float(sigma, "sigma")
+    _check_kernel_memory(k)
+    # For a tiny sigma, s * s underflows to 0: then (d / s)**2 is used. The
+    # largest log-weight is subtracted before exp (as in a softmax), so that a
+    # tiny sigma gives the limit (all weight on the centre), never 0 / 0.
     d = np.arange(k) - (k - 1) / 2
-    g = np.exp(-(d**2) / (2 * s * s))
+    with np.errstate(over="ignore"):
+        log_g = -(d**2) / (2 * s * s) if s > 1e-150 else -0.5 * (d / s) ** 2
+    g = np.exp(log_g - log_g.max())
     kernel = np.outer(g, g)
     return kernel / kernel.sum()
 
@@ -439,11 +457,10 @@ def shift_kernel(dr: int, dc: int, size: int | None = None) -> np.ndarray:
            [0., 0., 1.],
            [0., 0., 0.]])
     """
-    for value, name in ((dr, "dr"), (dc, "dc")):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"{name} must be an integer; got {value!r}")
-    need = 2 * max(abs(int(dr)), abs(int(dc))) + 1
+    dr, dc = as_int(dr, "dr"), as_int(dc, "dc")
+    need = 2 * max(abs(dr), abs(dc)) + 1
     k = need if size is None else as_positive_int(size, "size")
+    _check_kernel_memory(k)
     if k % 2 == 0 or k < need:
         raise ValueError(
             f"size must be odd and at least {need} for offset {(dr, dc)}; got {k}"
@@ -613,13 +630,9 @@ def effective_receptive_field(
                 f"kernels[{n}] must not be larger than the image {(h, w)}; "
                 f"got shape {k.shape}"
             )
-    if query is None:
-        query = (h // 2, w // 2)
-    if not isinstance(query, Sequence) or len(query) != 2:
-        raise TypeError(f"query must be a pair (row, col); got {query!r}")
-    pixel_index(query[0], query[1], (h, w))  # checks the range
+    row, col = (h // 2, w // 2) if query is None else check_pixel(query, (h, w))
     grad = np.zeros((h, w))
-    grad[int(query[0]), int(query[1])] = 1.0
+    grad[row, col] = 1.0
     for k in reversed(stack):
         grad = _adjoint(grad, k, padding)
     return grad
@@ -721,14 +734,11 @@ def conv_weights(
            [0., 0., 0., 0.]])
     """
     ker, h, w = _check_2d_kernel_and_shape(kernel, shape, padding)
-    if not isinstance(query, Sequence) or len(query) != 2:
-        raise TypeError(f"query must be a pair (row, col); got {query!r}")
     out_h, out_w = (
         (h - ker.shape[0] + 1, w - ker.shape[1] + 1) if padding == "valid" else (h, w)
     )
-    pixel_index(query[0], query[1], (out_h, out_w))  # checks the range
-    rows = np.array([int(query[0])])
-    cols = np.array([int(query[1])])
+    row, col = check_pixel(query, (out_h, out_w))
+    rows, cols = np.array([row]), np.array([col])
     return _weights_rows(ker, (h, w), rows, cols, padding).reshape(h, w)
 
 

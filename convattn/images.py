@@ -17,6 +17,10 @@ from ._validate import (
     as_positive_float,
     as_positive_int,
     check_choice,
+    check_flag,
+    check_image,
+    check_index,
+    check_memory,
     check_shape,
 )
 
@@ -72,7 +76,7 @@ def area_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
+    img = check_image(image)
     if not isinstance(shape, Sequence) or len(shape) != 2:
         raise TypeError(f"shape must be a pair (H, W) of integers; got {shape!r}")
     h = as_positive_int(shape[0], "shape[0]")
@@ -197,9 +201,7 @@ def to_tokens(image: np.ndarray) -> np.ndarray:
            [ 6.,  7.,  8.],
            [ 9., 10., 11.]])
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
-    if img.shape[0] == 0 or img.shape[1] == 0:
-        raise ValueError(f"image must have at least one pixel; got shape {img.shape}")
+    img = check_image(image)
     if img.ndim == 2:
         img = img[:, :, None]
     return img.reshape(-1, img.shape[2])
@@ -277,6 +279,8 @@ def pixel_positions(shape: Sequence[int], normalize: bool = False) -> np.ndarray
            [1., 2.]])
     """
     h, w = check_shape(shape)
+    normalize = check_flag(normalize, "normalize")
+    check_memory(h * w * 16, f"the positions of a {h} x {w} image", "pass a smaller shape")
     rows, cols = np.meshgrid(
         np.arange(h, dtype=float), np.arange(w, dtype=float), indexing="ij"
     )
@@ -295,12 +299,7 @@ def pixel_index(row: int, col: int, shape: Sequence[int]) -> int:
     7
     """
     h, w = check_shape(shape)
-    for value, name, limit in ((row, "row", h), (col, "col", w)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"{name} must be an integer; got {value!r}")
-        if not 0 <= value < limit:
-            raise ValueError(f"{name} must be in [0, {limit - 1}]; got {value}")
-    return int(row) * w + int(col)
+    return check_index(row, "row", h) * w + check_index(col, "col", w)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -320,7 +319,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     >>> to_gray(np.ones((1, 2, 3)))
     array([[1., 1.]])
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
+    img = check_image(image)
     if img.ndim == 2:
         return img
     if img.shape[2] != 3:
@@ -363,5 +362,18 @@ def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 1.0) -> float:
     if a.size == 0:
         raise ValueError("image must not be empty")
     top = as_positive_float(peak, "peak")
-    mse = float(np.mean((a - b) ** 2))
-    return float("inf") if mse == 0 else 10.0 * float(np.log10(top**2 / mse))
+    # In logarithms, and with the error divided by its largest entry first:
+    # neither peak**2 nor the squared error can overflow or underflow.
+    diff = np.abs(a.astype(np.float64) - b)
+    big = float(diff.max())
+    if big == 0.0:
+        return float("inf")
+    if not np.isfinite(big):
+        raise ValueError(
+            "image and reference differ by more than the largest float64; "
+            "divide both (and peak) by a constant"
+        )
+    mean_sq = float(np.mean((diff / big) ** 2))
+    return 20.0 * float(np.log10(top)) - 20.0 * float(np.log10(big)) - 10.0 * float(
+        np.log10(mean_sq)
+    )

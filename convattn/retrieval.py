@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int, check_choice
+from ._validate import (
+    as_float_array,
+    as_int,
+    as_positive_float,
+    as_positive_int,
+    as_real,
+    check_choice,
+    check_flag,
+    check_image,
+    check_memory,
+)
 from .images import to_image, to_tokens
 
 __all__ = [
@@ -62,18 +72,27 @@ def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     if s.ndim == 0:
         raise ValueError("scores must have at least one dimension; got a scalar")
     t = as_positive_float(temperature, "temperature")
-    if not isinstance(axis, int | np.integer) or not -s.ndim <= axis < s.ndim:
-        raise ValueError(
-            f"axis must be an integer in [{-s.ndim}, {s.ndim - 1}]; got {axis!r}"
-        )
+    axis = _check_axis(axis, s.ndim)
     if s.shape[axis] == 0:
         raise ValueError(f"scores must have at least one entry along axis {axis}")
     # Shift before dividing: the differences are <= 0, so exp never overflows,
     # and dividing them by a tiny temperature only sends them towards -inf.
+    # A temperature outside the normal range of float32 (below 1.2e-38) would
+    # round to 0 (or inf) in float32, so float32 scores are then divided in
+    # float64 and the weights cast back.
+    info = np.finfo(s.dtype)
+    work = s.dtype if info.tiny <= t <= info.max else np.dtype(np.float64)
     with np.errstate(over="ignore"):
-        z = (s - s.max(axis=axis, keepdims=True)) / t
+        z = (s - s.max(axis=axis, keepdims=True)).astype(work, copy=False) / work.type(t)
     e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
+    return (e / e.sum(axis=axis, keepdims=True)).astype(s.dtype, copy=False)
+
+
+def _check_axis(axis: object, ndim: int) -> int:
+    a = as_int(axis, "axis")
+    if not -ndim <= a < ndim:
+        raise ValueError(f"axis must be an integer in [{-ndim}, {ndim - 1}]; got {a}")
+    return a
 
 
 def _check_pair(queries, keys):
@@ -130,17 +149,62 @@ def similarity(queries: np.ndarray, keys: np.ndarray, kind: str = "dot") -> np.n
     """
     q, k = _check_pair(queries, keys)
     check_choice(kind, "kind", SIMILARITY_KINDS)
-    if kind == "dot":
-        return q @ k.T
+    dtype = np.result_type(q, k)
+    check_memory(
+        q.shape[0] * k.shape[0] * dtype.itemsize,
+        f"the ({q.shape[0]}, {k.shape[0]}) scores",
+        "pass the queries a block of rows at a time",
+    )
     if kind == "cosine":
-        tiny = np.finfo(q.dtype).tiny
-        qn = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), tiny)
-        kn = k / np.maximum(np.linalg.norm(k, axis=1, keepdims=True), tiny)
-        return np.clip(qn @ kn.T, -1.0, 1.0)
-    # |q - k|^2 = |q|^2 + |k|^2 - 2 q.k, one matrix product instead of an
-    # (Nq, Nk, D) array; rounding can make it slightly negative, so clip.
-    sq = (q * q).sum(1)[:, None] + (k * k).sum(1)[None, :] - 2.0 * (q @ k.T)
-    return -np.maximum(sq, 0.0)
+        return np.clip(_unit_rows(q) @ _unit_rows(k).T, -1.0, 1.0)
+    # Entries far from 1 are first divided by a common scale c, so that the
+    # products neither overflow nor lose their digits in subnormal numbers;
+    # the scores are then multiplied by c (dot) or c^2 (squared distance).
+    c = max(float(np.abs(q).max(initial=0.0)), float(np.abs(k).max(initial=0.0)))
+    lo, hi = _safe_range(dtype, q.shape[1])
+    c = 1.0 if c == 0.0 or lo < c < hi else c
+    qs, ks = (q, k) if c == 1.0 else (q / dtype.type(c), k / dtype.type(c))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        if kind == "dot":
+            scores, power = qs @ ks.T, 1
+        else:
+            # |q - k|^2 = |q|^2 + |k|^2 - 2 q.k, one matrix product instead of an
+            # (Nq, Nk, D) array; rounding can make it slightly negative, so clip.
+            sq = (qs * qs).sum(1)[:, None] + (ks * ks).sum(1)[None, :] - 2.0 * (qs @ ks.T)
+            scores, power = -np.maximum(sq, 0.0), 2
+        if c != 1.0:
+            scores = scores * dtype.type(c) ** power
+    if not np.isfinite(scores).all():
+        raise ValueError(
+            f"queries and keys are too large for {kind!r} similarity in "
+            f"{dtype.name}: the scores overflow (largest |entry| {c:.3g}); divide "
+            f"queries and keys by a constant, pass float64 arrays, or use "
+            f"kind='cosine'"
+        )
+    return scores
+
+
+def _safe_range(dtype, width: int) -> tuple[float, float]:
+    """Magnitudes between which products of ``width`` pairs of entries stay
+    normal numbers of ``dtype``: no overflow, no digits lost to underflow."""
+    info = np.finfo(dtype)
+    return float(np.sqrt(info.tiny) / info.eps), float(np.sqrt(info.max / (4 * width)))
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows divided by their Euclidean length (zero rows stay zero).
+
+    Rows whose length would overflow or underflow are first divided by their
+    largest entry, so that vectors near 1e200 (or 1e-200) keep their angle.
+    """
+    lo, hi = _safe_range(x.dtype, x.shape[1])
+    big = np.abs(x).max(axis=1, keepdims=True, initial=0.0)
+    if np.all((big == 0) | ((lo < big) & (big < hi))):
+        tiny = np.finfo(x.dtype).tiny
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), tiny)
+    scaled = x / np.where(big > 0, big, 1.0).astype(x.dtype)
+    length = np.linalg.norm(scaled, axis=1, keepdims=True)
+    return scaled / np.where(length > 0, length, 1.0).astype(x.dtype)
 
 
 def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
@@ -251,6 +315,7 @@ def soft_retrieve(
     """
     q, kk = _check_pair(queries, keys)
     v = _check_values(values, kk)
+    return_weights = check_flag(return_weights, "return_weights")
     weights = softmax(similarity(q, kk, kind), temperature=temperature, axis=1)
     out = weights @ v
     return (out, weights) if return_weights else out
@@ -282,6 +347,9 @@ def entropy(weights: np.ndarray, axis: int = -1) -> np.ndarray:
     w = as_float_array(weights, "weights")
     if w.ndim == 0:
         raise ValueError("weights must have at least one dimension; got a scalar")
+    axis = _check_axis(axis, w.ndim)
+    if w.shape[axis] == 0:
+        raise ValueError(f"weights must have at least one entry along axis {axis}")
     if (w < 0).any():
         raise ValueError(f"weights must be >= 0; got a minimum of {w.min()}")
     sums = w.sum(axis=axis)
@@ -329,10 +397,15 @@ def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
     >>> extract_patches(np.arange(9.0).reshape(3, 3), patch_size=3)[4]
     array([0., 1., 2., 3., 4., 5., 6., 7., 8.])
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
+    img = check_image(image)
     p = _check_patch_size(patch_size, img.shape)
     if img.ndim == 2:
         img = img[:, :, None]
+    check_memory(
+        img.size * p * p * img.itemsize,
+        f"the {p} x {p} patches of an image of shape {img.shape}",
+        "pass a smaller image or patch_size",
+    )
     r = p // 2
     padded = np.pad(img, ((r, r), (r, r), (0, 0)), mode="reflect")
     windows = np.lib.stride_tricks.sliding_window_view(padded, (p, p), axis=(0, 1))
@@ -449,8 +522,9 @@ def nonlocal_means(
     >>> bool(np.allclose(nonlocal_means(image, patch_size=3, window=1), image))
     True
     """
-    img = as_float_array(image, "image", ndim=(2, 3))
-    temperature = as_positive_float(h, "h") ** 2
+    img = check_image(image)
+    # h**2 must be a normal float64 (neither 0 nor inf).
+    temperature = as_real(h, "h", 1e-150, 1e150) ** 2
     block = as_positive_int(block_size, "block_size")
     if window is not None:
         side = as_positive_int(window, "window")

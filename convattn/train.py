@@ -26,23 +26,29 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float, as_positive_int
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    as_real,
+    check_flag,
+    check_rng,
+)
 from .attention import SelfAttention, _check_layer, _forward, _merge_heads, _split_heads
 
 __all__ = [
-    "MARKER_PALETTE",
     "Adam",
     "attention_backward",
     "attention_forward",
     "fit",
     "gradient_check",
     "loss_and_grads",
-    "marker_task",
     "mse_loss",
-    "nearest_colour_accuracy",
 ]
 
 PARAM_NAMES = ("w_q", "w_k", "w_v", "w_o")
+#: What :func:`attention_forward` keeps for :func:`attention_backward`.
+_CACHE_KEYS = ("tokens", "q", "k", "v", "weights", "heads", *PARAM_NAMES, "num_heads")
 
 
 def _check_params(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -130,6 +136,16 @@ def attention_backward(grad_output: np.ndarray, cache: dict) -> dict[str, np.nda
     >>> sorted(grads), grads["tokens"].shape
     (['tokens', 'w_k', 'w_o', 'w_q', 'w_v'], (4, 3))
     """
+    if not isinstance(cache, Mapping):
+        raise TypeError(
+            f"cache must be the dict returned by attention_forward; got "
+            f"{type(cache).__name__}"
+        )
+    missing = [key for key in _CACHE_KEYS if key not in cache]
+    if missing:
+        raise ValueError(
+            f"cache must be the dict returned by attention_forward; it lacks {missing}"
+        )
     x, heads, weights = cache["tokens"], cache["heads"], cache["weights"]
     q, k, v = cache["q"], cache["k"], cache["v"]
     w_q, w_k, w_v, w_o = cache["w_q"], cache["w_k"], cache["w_v"], cache["w_o"]
@@ -183,6 +199,8 @@ def mse_loss(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndar
         raise ValueError(
             f"target must have the prediction's shape {p.shape}; got {t.shape}"
         )
+    if p.size == 0:
+        raise ValueError(f"prediction must not be empty; got shape {p.shape}")
     diff = p - t
     return float(np.mean(diff**2)), 2.0 * diff / diff.size
 
@@ -263,6 +281,11 @@ def gradient_check(
     >>> errors["w"] < 1e-8
     True
     """
+    if not callable(loss_fn):
+        raise TypeError(
+            f"loss_fn must be callable, loss_fn(params) -> (loss, grads); got "
+            f"{type(loss_fn).__name__} {loss_fn!r:.40}"
+        )
     if not isinstance(params, Mapping) or not params:
         raise TypeError(
             f"params must be a non-empty dict of arrays; got {params!r:.60}"
@@ -273,6 +296,11 @@ def gradient_check(
         for n, p in params.items()
     }
     _, grads = loss_fn({n: p.copy() for n, p in point.items()})
+    if not isinstance(grads, Mapping):
+        raise TypeError(
+            f"loss_fn must return (loss, grads) with grads a dict; got grads of type "
+            f"{type(grads).__name__}"
+        )
     errors = {}
     for name, value in point.items():
         if name not in grads:
@@ -327,10 +355,8 @@ class Adam:
         eps: float = 1e-8,
     ) -> None:
         self.lr = as_positive_float(lr, "lr")
-        for name, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not isinstance(beta, int | float) or not 0 <= beta < 1:
-                raise ValueError(f"{name} must be in [0, 1); got {beta!r}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.beta1 = as_real(beta1, "beta1", 0.0, 1.0, high_open=True)
+        self.beta2 = as_real(beta2, "beta2", 0.0, 1.0, high_open=True)
         self.eps = as_positive_float(eps, "eps")
         self.t = 0
         self._m: dict[str, np.ndarray] = {}
@@ -339,10 +365,15 @@ class Adam:
     def step(
         self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]
     ) -> None:
-        """Move every array in ``params`` one step against its gradient, in place."""
+        """Move every array in ``params`` one step against its gradient, in place.
+
+        ``grads`` must hold a finite gradient of the same shape for every
+        array in ``params``; nothing is changed if one is wrong.
+        """
+        checked = self._check_step(params, grads)
         self.t += 1
         for name, p in params.items():
-            g = grads[name]
+            g = checked[name]
             m = self._m.setdefault(name, np.zeros_like(p))
             v = self._v.setdefault(name, np.zeros_like(p))
             m *= self.beta1
@@ -352,6 +383,31 @@ class Adam:
             m_hat = m / (1 - self.beta1**self.t)
             v_hat = v / (1 - self.beta2**self.t)
             p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    @staticmethod
+    def _check_step(params, grads) -> dict[str, np.ndarray]:
+        for name, arg in (("params", params), ("grads", grads)):
+            if not isinstance(arg, Mapping):
+                raise TypeError(
+                    f"{name} must be a dict of arrays; got {type(arg).__name__}"
+                )
+        checked = {}
+        for name, p in params.items():
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(
+                    f"params[{name!r}] must be a float ndarray (it is updated in "
+                    f"place); got {type(p).__name__}"
+                )
+            if name not in grads:
+                raise ValueError(f"grads must hold a gradient for {name!r}; it has not")
+            g = as_float_array(grads[name], f"grads[{name!r}]")
+            if g.shape != p.shape:
+                raise ValueError(
+                    f"grads[{name!r}] must have the shape of params[{name!r}] "
+                    f"{p.shape}; got {g.shape}"
+                )
+            checked[name] = g
+        return checked
 
 
 def fit(
@@ -435,8 +491,8 @@ def fit(
                 f"batch_size must be at most the number of images {x.shape[0]}; "
                 f"got {batch_size}"
             )
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
+    verbose = check_flag(verbose, "verbose")
     params = layer.params
     opt = Adam(lr=lr)
     history = np.empty(steps)
@@ -452,124 +508,3 @@ def fit(
             print(f"step {step:4d}  loss {loss:.4f}")
         opt.step(params, grads)
     return history
-
-
-#: Marker colours of :func:`marker_task`: red, green, blue, yellow, magenta, cyan.
-MARKER_PALETTE = np.array(
-    [
-        [0.9, 0.1, 0.1],
-        [0.1, 0.7, 0.2],
-        [0.15, 0.3, 0.95],
-        [0.95, 0.8, 0.1],
-        [0.8, 0.2, 0.8],
-        [0.1, 0.8, 0.8],
-    ]
-)
-#: Grey levels that show the labels of :func:`marker_task` in its pictures.
-_LABEL_GREYS = np.array([0.25, 0.5, 0.75])
-
-
-def marker_task(
-    num_images: int, size: int = 10, rng: np.random.Generator | int = 0
-) -> dict[str, np.ndarray]:
-    """A synthetic task that needs content-based retrieval: copy your marker's colour.
-
-    Each image is cut into three regions (labels 0, 1, 2) around three random
-    centres. Three *marker* pixels, one per label, sit anywhere in the image
-    (not necessarily in their own region) and carry three different colours
-    from :data:`MARKER_PALETTE`. Every pixel must output the colour of the
-    marker that has its own label. Where the marker is varies from image to
-    image, so no fixed positional rule (and no convolution of fixed size)
-    solves it; comparing raw colours does not either, because ordinary pixels
-    have no colour.
-
-    The record of a pixel has 7 channels: its label, one-hot (3); its colour
-    (3; zero for ordinary pixels); a marker flag (1).
-
-    Parameters
-    ----------
-    num_images : int
-    size : int
-        Height and width, at least 2.
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    dict
-        ``inputs`` ``(B, N, 7)``; ``targets`` ``(B, N, 3)``, the colours to
-        output; ``target_index`` ``(B, N)``, their rows in the palette;
-        ``labels`` ``(B, N)``; ``markers`` ``(B, 3)``, the token index of the
-        marker of each label; ``images`` ``(B, size, size, 3)``, a picture of
-        each input (labels as grey levels, markers in colour).
-
-    Examples
-    --------
-    >>> task = marker_task(2, size=6, rng=0)
-    >>> task["inputs"].shape, task["targets"].shape, task["images"].shape
-    ((2, 36, 7), (2, 36, 3), (2, 6, 6, 3))
-    >>> task["inputs"][..., 6].sum(axis=1)  # three markers per image
-    array([3., 3.])
-    """
-    b = as_positive_int(num_images, "num_images")
-    size = as_positive_int(size, "size", minimum=2)
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
-    n, num_labels = size * size, 3
-    rows, cols = np.divmod(np.arange(n), size)
-    pos = np.stack([rows, cols], axis=1).astype(float)
-    centres = rng.uniform(0, size, size=(b, num_labels, 2))
-    dist = ((pos[None, :, None, :] - centres[:, None, :, :]) ** 2).sum(-1)
-    labels = dist.argmin(-1)  # (B, N): the nearest centre
-    # Distinct marker pixels and distinct colours per image: argsort of noise.
-    markers = rng.random((b, n)).argsort(1)[:, :num_labels]
-    colours = rng.random((b, len(MARKER_PALETTE))).argsort(1)[:, :num_labels]
-    img = np.arange(b)[:, None]
-    labels[img, markers] = np.arange(num_labels)[None]
-    colour = np.zeros((b, n, 3))
-    colour[img, markers] = MARKER_PALETTE[colours]
-    flag = np.zeros((b, n, 1))
-    flag[img, markers, 0] = 1.0
-    inputs = np.concatenate([np.eye(num_labels)[labels], colour, flag], axis=-1)
-    target_index = colours[img, labels]
-    pictures = np.repeat(_LABEL_GREYS[labels][..., None], 3, axis=-1)
-    pictures[img, markers] = MARKER_PALETTE[colours]
-    return {
-        "inputs": inputs,
-        "targets": MARKER_PALETTE[target_index],
-        "target_index": target_index,
-        "labels": labels,
-        "markers": markers,
-        "images": pictures.reshape(b, size, size, 3),
-    }
-
-
-def nearest_colour_accuracy(outputs: np.ndarray, target_index: np.ndarray) -> float:
-    """Fraction of pixels whose output is nearest to the right palette colour.
-
-    Parameters
-    ----------
-    outputs : ndarray, shape (..., 3)
-        Predicted colours.
-    target_index : ndarray of int, shape (...)
-        Row of :data:`MARKER_PALETTE` each pixel should show.
-
-    Returns
-    -------
-    float
-        In [0, 1].
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> nearest_colour_accuracy(np.array([[0.8, 0.2, 0.1], [0.5, 0.5, 0.5]]), [0, 1])
-    0.5
-    """
-    out = as_float_array(outputs, "outputs")
-    idx = np.asarray(target_index)
-    if out.shape[-1:] != (3,) or idx.shape != out.shape[:-1]:
-        raise ValueError(
-            f"target_index must have shape {out.shape[:-1]} for outputs {out.shape} "
-            f"(outputs must end in 3 colour channels); got {idx.shape}"
-        )
-    dist = ((out[..., None, :] - MARKER_PALETTE) ** 2).sum(-1)
-    return float((dist.argmin(-1) == idx).mean())

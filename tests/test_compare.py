@@ -533,7 +533,7 @@ def _identity(x):
             ValueError,
             "num_images",
         ),
-        (lambda: ca.conv_stack_best_error(1, 3, 1, rng=-1), TypeError, "rng"),
+        (lambda: ca.conv_stack_best_error(1, 3, 1, rng=-1), ValueError, "rng"),
         (lambda: ca.conv_stack_best_error(1, 3, 1, shape=(4,)), ValueError, "shape"),
         (
             lambda: ca.long_range_attention_bias((2, 3), 1, sharpness=0),

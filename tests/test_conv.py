@@ -366,14 +366,18 @@ def test_conv_weights_is_one_row(rng, padding):
         (
             lambda: ca.effective_receptive_field([np.ones((3, 3))], (5, 5), (0, 5)),
             ValueError,
-            "col",
+            "query[1] (the column)",
         ),
         (
             lambda: ca.effective_receptive_field([np.ones((3, 3))], (5, 5), 3),
             TypeError,
             "query",
         ),
-        (lambda: ca.conv_weights(np.ones((3, 3)), (5, 5), (5, 0)), ValueError, "row"),
+        (
+            lambda: ca.conv_weights(np.ones((3, 3)), (5, 5), (5, 0)),
+            ValueError,
+            "query[0] (the row)",
+        ),
         (lambda: ca.conv_weights(np.ones((3, 3)), (5, 5), 7), TypeError, "query"),
         (
             lambda: ca.conv_weights(np.ones((6, 3)), (5, 5), (0, 0)),
