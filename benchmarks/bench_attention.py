@@ -121,30 +121,35 @@ def measure(kind: str, side: int, repeats: int = 7) -> dict:
     effective multiply-add rate over numpy matmul's rate).
 
     The first call runs under ``tracemalloc`` (peak of numpy's allocations)
-    and gives the time of slow cases; fast cases (< 1 s) are then repeated,
-    alternating with their baseline, and the best times are kept, so that
-    other load on the machine hits both alike.
+    and gives the time of slow cases; fast cases (< 1 s) are then timed with
+    :func:`convattn.measure_time` in rounds that alternate with their
+    baseline, and the fastest runs are kept, so that other load on the
+    machine hits both alike.
     """
+    import convattn as ca
+
     fn, macs, base, base_macs = _cases(kind, side)
     base()  # warm up BLAS
     tracemalloc.start()
-    start = time.perf_counter()
-    fn()
-    first = time.perf_counter() - start
+    first = ca.measure_time(fn, repeat=1, warmup=0)  # also warms fn up
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    times, base_times = [first], []
-    repeats = 1 if first > 1.0 else repeats
-    for _ in range(repeats):
-        start = time.perf_counter()
-        base()
-        base_times.append(time.perf_counter() - start)
-        if repeats > 1:
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    seconds, base_seconds = min(times), min(base_times)
+    if first.median > 1.0:  # slow: one run is enough
+        seconds = first.median
+        base_seconds = ca.measure_time(base, repeat=repeats, warmup=0).low
+    else:
+        # Rounds of both, taking turns, so that other load on the machine
+        # hits both alike; the fastest run of each counts.
+        rounds = [
+            (
+                ca.measure_time(fn, repeat=2, warmup=0),
+                ca.measure_time(base, repeat=2, warmup=0),
+            )
+            for _ in range(max(1, repeats // 2))
+        ]
+        seconds = min(t.low for t, _ in rounds)
+        base_seconds = min(b.low for _, b in rounds)
     return {
         "kind": kind,
         "side": side,

@@ -32,8 +32,9 @@ from ._validate import (
     check_rng,
     check_scores,
     check_shape,
+    keeps_float16,
 )
-from .images import pixel_positions, to_image, to_tokens
+from .images import pixel_positions
 
 __all__ = [
     "POSITION_KINDS",
@@ -91,6 +92,7 @@ def _softmax_rows(scores: np.ndarray, bias: bool) -> np.ndarray:
     return scores
 
 
+@keeps_float16
 def scaled_dot_product_attention(
     q: np.ndarray,
     k: np.ndarray,
@@ -295,6 +297,7 @@ def _check_layer(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
     return x, w_q, w_k, w_v, w_o, h, b
 
 
+@keeps_float16
 def multi_head_attention(
     tokens: np.ndarray,
     w_q: np.ndarray,
@@ -444,7 +447,7 @@ class SelfAttention:
         batch of images ``(B, H, W, C)``.
 
         A 3-D array is always one image; for a batch of token tables
-        ``(B, N, C)`` (as :func:`multi_head_attention` and :func:`fit` take
+        ``(B, N, C)`` (as :func:`multi_head_attention` and :func:`~convattn.train.fit` take
         them) call :meth:`apply`.
         """
         arr = as_float_array(x, "x", ndim=(2, 3, 4))
@@ -467,7 +470,7 @@ class SelfAttention:
         """Apply the layer to tokens ``(N, C)`` or a batch of them ``(B, N, C)``.
 
         The same as :func:`multi_head_attention` with the layer's matrices,
-        heads and bias; :attr:`last_weights` is set as by a call.
+        heads and bias; ``last_weights`` is set as by a call.
         """
         out, weights = multi_head_attention(
             tokens,
@@ -488,7 +491,7 @@ def attention_map(weights: np.ndarray, query: tuple[int, int], shape: Sequence[i
 
     A thin reshape: row ``i`` of the ``(N, N)`` weights (as returned by
     ``scaled_dot_product_attention(..., return_weights=True)`` or held in
-    :attr:`SelfAttention.last_weights`) for the query pixel
+    ``SelfAttention.last_weights``) for the query pixel
     ``i = pixel_index(row, col, shape)``, folded to ``(H, W)``. It is the
     attention layer's receptive field for that query pixel, to set next to
     :func:`convattn.conv.effective_receptive_field`.
@@ -578,6 +581,7 @@ def sinusoidal_encoding(
     return np.concatenate(parts, axis=1)
 
 
+@keeps_float16
 def add_positions(
     tokens: np.ndarray,
     shape: Sequence[int],

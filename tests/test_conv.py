@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_conv2d
 
 import convattn as ca
 
@@ -13,49 +14,6 @@ small = st.floats(-10, 10, allow_nan=False, allow_infinity=False).map(
 
 
 # --- plain-loop references, written for clarity, not speed -------------------
-
-
-def source_pixel(p, n, padding):
-    """The input index that padded coordinate p copies, or None for a zero."""
-    if 0 <= p < n:
-        return p
-    if padding == "zeros":
-        return None
-    if padding == "circular":
-        return p % n
-    # reflect, without repeating the edge pixel
-    return -p if p < 0 else 2 * (n - 1) - p
-
-
-def loop_conv2d(image, kernel, padding):
-    """out[r, c, o] = sum_{a, b, i} kernel[a, b, i, o] * image[r + a - kh//2, ...]."""
-    x = image if image.ndim == 3 else image[:, :, None]
-    h, w, c_in = x.shape
-    kh, kw = kernel.shape[:2]
-    depthwise = kernel.ndim == 2
-    c_out = c_in if depthwise else kernel.shape[3]
-    if padding == "valid":
-        out_h, out_w, off_r, off_c = h - kh + 1, w - kw + 1, 0, 0
-    else:
-        out_h, out_w, off_r, off_c = h, w, kh // 2, kw // 2
-    out = np.zeros((out_h, out_w, c_out))
-    for r in range(out_h):
-        for c in range(out_w):
-            for a in range(kh):
-                for b in range(kw):
-                    sr = source_pixel(r + a - off_r, h, padding)
-                    sc = source_pixel(c + b - off_c, w, padding)
-                    if sr is None or sc is None:
-                        continue
-                    for o in range(c_out):
-                        if depthwise:
-                            out[r, c, o] += kernel[a, b] * x[sr, sc, o]
-                        else:
-                            for i in range(c_in):
-                                out[r, c, o] += kernel[a, b, i, o] * x[sr, sc, i]
-    if image.ndim == 2 and depthwise:
-        return out[:, :, 0]
-    return out
 
 
 # --- conv2d against the loop ----------------------------------------------------
