@@ -360,8 +360,10 @@ class SelfAttention:
     """A self-attention layer with learned ``W_Q``, ``W_K``, ``W_V`` and ``W_O``.
 
     Calling the layer on tokens ``(N, C)`` returns tokens ``(N, C_out)``;
-    calling it on an image ``(H, W, C)`` returns an image ``(H, W, C_out)``.
-    After each call, :attr:`last_weights` holds the attention weights,
+    calling it on an image ``(H, W, C)`` returns an image ``(H, W, C_out)``,
+    and on a batch of images ``(B, H, W, C)`` a batch ``(B, H, W, C_out)``.
+    A batch of token tables ``(B, N, C)``, as :func:`multi_head_attention`
+    takes it, goes through :meth:`apply`. After each call, :attr:`last_weights` holds the attention weights,
     ``(num_heads, N, N)``: row ``i`` of head ``h`` is the map of how much
     the query pixel ``i`` reads each key pixel.
 

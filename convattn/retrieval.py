@@ -466,8 +466,9 @@ def nonlocal_means(
     >>> np.allclose(nonlocal_means(flat, h=0.1, patch_size=3), 0.5)
     True
     """
-    img = check_image(image)
-    # h**2 must be a normal float64 (neither 0 nor inf).
+    img = as_float_array(image, "image", ndim=(2, 3))
+    # h**2 must be a normal float64 (neither 0 nor inf); an empty image is
+    # refused by extract_patches.
     temperature = as_real(h, "h", 1e-150, 1e150) ** 2
     block = as_positive_int(block_size, "block_size")
     patches = extract_patches(img, patch_size)
