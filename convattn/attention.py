@@ -155,7 +155,8 @@ def scaled_dot_product_attention(
         "pass return_weights=False, or use blockwise_attention",
     )
     with np.errstate(over="ignore", invalid="ignore"):  # the rule: _softmax_rows
-        scores = q @ k.T / q.dtype.type(np.sqrt(q.shape[1]))
+        scores = q @ k.T
+        scores /= q.dtype.type(np.sqrt(q.shape[1]))  # in place: one N x N array
         if bias is not None:
             scores += bias
     weights = _softmax_rows(scores, bias is not None)
