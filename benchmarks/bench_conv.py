@@ -19,28 +19,24 @@ Run: ``python benchmarks/bench_conv.py``
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 import convattn as ca
 
 
 def best_times(fns, repeats: int = 15) -> list[float]:
-    """Shortest of ``repeats`` wall-clock runs of each function, in seconds.
+    """Fastest of ``repeats`` wall-clock runs of each function, in seconds.
 
-    The functions take turns, so a change in the machine's load during the
-    run hits all of them alike.
+    Timed with :func:`convattn.measure_time`, the functions taking turns (one
+    warm-up each, then rounds of three runs), so that a change in the
+    machine's load during the run hits all of them alike.
     """
-    for fn in fns:
-        fn()  # warm up (allocations, BLAS threads)
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, spent in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
+    best = [float("inf")] * len(fns)
+    for n in range(max(1, repeats // 3)):
+        for i, fn in enumerate(fns):
+            timing = ca.measure_time(fn, repeat=3, warmup=1 if n == 0 else 0)
+            best[i] = min(best[i], timing.low)
+    return best
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ can then assume clean, finite, floating-point arrays.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 
@@ -91,7 +92,9 @@ def check_shape(shape: object, name: str = "shape") -> tuple[int, int]:
         or isinstance(shape, str)
         or len(shape) not in (2, 3)
         or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool | np.bool_) and s > 0
+            isinstance(s, numbers.Integral)
+            and not isinstance(s, bool | np.bool_)
+            and s > 0
             for s in shape
         )
     ):
@@ -207,6 +210,19 @@ def check_heads(num_heads: object, **widths: int) -> int:
     return h
 
 
+def check_same_shape(a: object, b: object, name_a: str, name_b: str):
+    """Two non-empty float arrays of one shape (``b`` is compared with ``a``)."""
+    x = as_float_array(a, name_a)
+    y = as_float_array(b, name_b)
+    if x.shape != y.shape:
+        raise ValueError(
+            f"{name_b} must have the shape of {name_a} {x.shape}; got {y.shape}"
+        )
+    if x.size == 0:
+        raise ValueError(f"{name_a} must not be empty; got shape {x.shape}")
+    return x, y
+
+
 def check_image(image: object, name: str = "image") -> np.ndarray:
     """An image ``(H, W)`` or ``(H, W, C)`` with at least one pixel and one channel."""
     img = as_float_array(image, name, ndim=(2, 3))
@@ -263,7 +279,11 @@ def check_scores(row_max: np.ndarray, dtype, bias: bool = False) -> None:
         f"in {np.dtype(dtype).name} ({int(bad.sum())} query rows, the first is row "
         f"{first}): divide q and k by a constant so that |q . k| / sqrt(d) stays "
         f"well below {top:.1e}, pass float64 arrays"
-        + (", and keep at least one key of every row unmasked (bias > -inf)" if bias else "")
+        + (
+            ", and keep at least one key of every row unmasked (bias > -inf)"
+            if bias
+            else ""
+        )
     )
 
 
@@ -282,3 +302,30 @@ def check_memory(nbytes: float, what: str, instead: str) -> None:
             f"{what} would need {nbytes / 2**30:,.1f} GiB of memory, more than the "
             f"{MEMORY_LIMIT / 2**30:.0f} GiB one call may allocate; {instead}"
         )
+
+
+def keeps_float16(fn):
+    """Return float16 results for a float16 first argument.
+
+    The numerics run in float32 or float64 (:func:`as_float_array` widens
+    float16, whose range ends at 65504); the results are cast back, so that
+    the dtype a caller passes is the dtype it gets, as for float32.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        first = args[0] if args else None
+        if getattr(first, "dtype", None) != np.float16:
+            return result
+        if isinstance(result, tuple):
+            return tuple(_as_half(r) for r in result)
+        return _as_half(result)
+
+    return wrapper
+
+
+def _as_half(x):
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
+        return x.astype(np.float16)
+    return x

@@ -32,8 +32,9 @@ from ._validate import (
     check_rng,
     check_scores,
     check_shape,
+    keeps_float16,
 )
-from .images import pixel_positions, to_image, to_tokens
+from .images import pixel_positions
 
 __all__ = [
     "POSITION_KINDS",
@@ -91,6 +92,7 @@ def _softmax_rows(scores: np.ndarray, bias: bool) -> np.ndarray:
     return scores
 
 
+@keeps_float16
 def scaled_dot_product_attention(
     q: np.ndarray,
     k: np.ndarray,
@@ -153,7 +155,8 @@ def scaled_dot_product_attention(
         "pass return_weights=False, or use blockwise_attention",
     )
     with np.errstate(over="ignore", invalid="ignore"):  # the rule: _softmax_rows
-        scores = q @ k.T / q.dtype.type(np.sqrt(q.shape[1]))
+        scores = q @ k.T
+        scores /= q.dtype.type(np.sqrt(q.shape[1]))  # in place: one N x N array
         if bias is not None:
             scores += bias
     weights = _softmax_rows(scores, bias is not None)
@@ -295,6 +298,7 @@ def _check_layer(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
     return x, w_q, w_k, w_v, w_o, h, b
 
 
+@keeps_float16
 def multi_head_attention(
     tokens: np.ndarray,
     w_q: np.ndarray,
@@ -357,8 +361,10 @@ class SelfAttention:
     """A self-attention layer with learned ``W_Q``, ``W_K``, ``W_V`` and ``W_O``.
 
     Calling the layer on tokens ``(N, C)`` returns tokens ``(N, C_out)``;
-    calling it on an image ``(H, W, C)`` returns an image ``(H, W, C_out)``.
-    After each call, :attr:`last_weights` holds the attention weights,
+    calling it on an image ``(H, W, C)`` returns an image ``(H, W, C_out)``,
+    and on a batch of images ``(B, H, W, C)`` a batch ``(B, H, W, C_out)``.
+    A batch of token tables ``(B, N, C)``, as :func:`multi_head_attention`
+    takes it, goes through :meth:`apply`. After each call, :attr:`last_weights` holds the attention weights,
     ``(num_heads, N, N)``: row ``i`` of head ``h`` is the map of how much
     the query pixel ``i`` reads each key pixel.
 
@@ -444,7 +450,7 @@ class SelfAttention:
         batch of images ``(B, H, W, C)``.
 
         A 3-D array is always one image; for a batch of token tables
-        ``(B, N, C)`` (as :func:`multi_head_attention` and :func:`fit` take
+        ``(B, N, C)`` (as :func:`multi_head_attention` and :func:`~convattn.train.fit` take
         them) call :meth:`apply`.
         """
         arr = as_float_array(x, "x", ndim=(2, 3, 4))
@@ -467,7 +473,7 @@ class SelfAttention:
         """Apply the layer to tokens ``(N, C)`` or a batch of them ``(B, N, C)``.
 
         The same as :func:`multi_head_attention` with the layer's matrices,
-        heads and bias; :attr:`last_weights` is set as by a call.
+        heads and bias; ``last_weights`` is set as by a call.
         """
         out, weights = multi_head_attention(
             tokens,
@@ -488,7 +494,7 @@ def attention_map(weights: np.ndarray, query: tuple[int, int], shape: Sequence[i
 
     A thin reshape: row ``i`` of the ``(N, N)`` weights (as returned by
     ``scaled_dot_product_attention(..., return_weights=True)`` or held in
-    :attr:`SelfAttention.last_weights`) for the query pixel
+    ``SelfAttention.last_weights``) for the query pixel
     ``i = pixel_index(row, col, shape)``, folded to ``(H, W)``. It is the
     attention layer's receptive field for that query pixel, to set next to
     :func:`convattn.conv.effective_receptive_field`.
@@ -578,6 +584,7 @@ def sinusoidal_encoding(
     return np.concatenate(parts, axis=1)
 
 
+@keeps_float16
 def add_positions(
     tokens: np.ndarray,
     shape: Sequence[int],

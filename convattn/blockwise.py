@@ -25,11 +25,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_int, check_qkv, check_scores
+from ._validate import (
+    as_float_array,
+    as_positive_int,
+    check_qkv,
+    check_scores,
+    keeps_float16,
+)
 
 __all__ = ["blockwise_attention", "blockwise_attention_grad", "online_softmax_steps"]
 
 
+@keeps_float16
 def blockwise_attention(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, block_size: int = 1024
 ) -> np.ndarray:

@@ -34,6 +34,7 @@ from ._validate import (
     check_qkv,
     check_scores,
     check_shape,
+    keeps_float16,
 )
 from .attention import scaled_dot_product_attention
 from .retrieval import softmax
@@ -56,8 +57,8 @@ def theta3(x: float) -> float:
     ``theta_3(e^(-alpha))`` is the sum of ``exp(-alpha n^2)`` over all
     integers ``n``: the normaliser of a head's softmax along one axis of an
     unbounded pixel grid. The series is summed to convergence for every
-    ``0 <= x < 1`` (see :func:`_theta_tail`), also close to 1, where it
-    needs many terms.
+    ``0 <= x < 1``, also close to 1, where it needs hundreds of terms (there
+    Jacobi's identity turns it into a fast series).
 
     Parameters
     ----------
@@ -95,7 +96,7 @@ def _theta_tail(alpha: float) -> float:
         return float(np.sum(np.exp(-alpha * n * n)))
     dual = np.pi**2 / alpha
     theta = np.sqrt(np.pi / alpha) * (1.0 + 2.0 * float(np.sum(np.exp(-dual * n * n))))
-    return (theta - 1.0) / 2.0
+    return float((theta - 1.0) / 2.0)
 
 
 def quadratic_encoding(deltas: np.ndarray) -> np.ndarray:
@@ -357,6 +358,7 @@ def attention_as_conv(
     return AttentionAsConv(kernel, alpha, pad_keys=pad_keys)
 
 
+@keeps_float16
 def local_attention(
     q: np.ndarray,
     k: np.ndarray,

@@ -46,6 +46,7 @@ from ._validate import (
     check_memory,
     check_pixel,
     check_shape,
+    keeps_float16,
 )
 
 __all__ = [
@@ -177,6 +178,7 @@ def _correlate_channels(
     return out.reshape(h, w, c_out)
 
 
+@keeps_float16
 def conv2d(
     image: np.ndarray,
     kernel: np.ndarray,
@@ -362,13 +364,14 @@ def gaussian_kernel(size: int, sigma: float) -> np.ndarray:
     k = as_positive_int(size, "size")
     s = as_positive_float(sigma, "sigma")
     _check_kernel_memory(k)
-    # For a tiny sigma, s * s underflows to 0: then (d / s)**2 is used. The
-    # largest log-weight is subtracted before exp (as in a softmax), so that a
-    # tiny sigma gives the limit (all weight on the centre), never 0 / 0.
+    # Distances are measured from the nearest one (0 for an odd size), so the
+    # largest weight is exp(0) = 1 and a tiny sigma gives the limit (all
+    # weight on the centre), never 0 / 0. For a tiny sigma, s * s underflows
+    # to 0: then the squared distances are divided by s twice.
     d = np.arange(k) - (k - 1) / 2
+    dd = d**2 - np.min(d**2)
     with np.errstate(over="ignore"):
-        log_g = -(d**2) / (2 * s * s) if s > 1e-150 else -0.5 * (d / s) ** 2
-    g = np.exp(log_g - log_g.max())
+        g = np.exp(-dd / (2 * s * s) if s > 1e-150 else -0.5 * (dd / s) / s)
     kernel = np.outer(g, g)
     return kernel / kernel.sum()
 

@@ -21,7 +21,9 @@ from ._validate import (
     check_image,
     check_index,
     check_memory,
+    check_same_shape,
     check_shape,
+    keeps_float16,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ def _area_weights(n_in: int, n_out: int) -> np.ndarray:
     return overlap / overlap.sum(axis=1, keepdims=True)
 
 
+@keeps_float16
 def area_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Shrink an image to ``shape = (H, W)`` by area averaging.
 
@@ -179,6 +182,7 @@ def sample_image(name: str = "hopper", size: int = 64) -> np.ndarray:
     return np.clip(make(size), 0.0, 1.0)
 
 
+@keeps_float16
 def to_tokens(image: np.ndarray) -> np.ndarray:
     """Flatten an image into its table of pixel records.
 
@@ -207,6 +211,7 @@ def to_tokens(image: np.ndarray) -> np.ndarray:
     return img.reshape(-1, img.shape[2])
 
 
+@keeps_float16
 def to_image(tokens: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     """Fold a table of pixel records (or one value per pixel) back into an image.
 
@@ -280,7 +285,9 @@ def pixel_positions(shape: Sequence[int], normalize: bool = False) -> np.ndarray
     """
     h, w = check_shape(shape)
     normalize = check_flag(normalize, "normalize")
-    check_memory(h * w * 16, f"the positions of a {h} x {w} image", "pass a smaller shape")
+    check_memory(
+        h * w * 16, f"the positions of a {h} x {w} image", "pass a smaller shape"
+    )
     rows, cols = np.meshgrid(
         np.arange(h, dtype=float), np.arange(w, dtype=float), indexing="ij"
     )
@@ -302,6 +309,7 @@ def pixel_index(row: int, col: int, shape: Sequence[int]) -> int:
     return check_index(row, "row", h) * w + check_index(col, "col", w)
 
 
+@keeps_float16
 def to_gray(image: np.ndarray) -> np.ndarray:
     """Luminance of an RGB image (ITU-R BT.601 weights); a 2-D image is returned as is.
 
@@ -326,7 +334,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"image must have 3 channels (RGB) or none; got shape {img.shape}"
         )
-    return img @ np.array([0.299, 0.587, 0.114])
+    return img @ np.array([0.299, 0.587, 0.114], dtype=img.dtype)
 
 
 def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 1.0) -> float:
@@ -353,18 +361,12 @@ def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 1.0) -> float:
     >>> round(psnr(np.full((4, 4), 0.1), np.zeros((4, 4))), 6)
     20.0
     """
-    a = as_float_array(image, "image")
-    b = as_float_array(reference, "reference")
-    if a.shape != b.shape:
-        raise ValueError(
-            f"image and reference must have the same shape; got {a.shape} and {b.shape}"
-        )
-    if a.size == 0:
-        raise ValueError("image must not be empty")
+    a, b = check_same_shape(image, reference, "image", "reference")
     top = as_positive_float(peak, "peak")
     # In logarithms, and with the error divided by its largest entry first:
     # neither peak**2 nor the squared error can overflow or underflow.
-    diff = np.abs(a.astype(np.float64) - b)
+    with np.errstate(over="ignore"):  # checked below
+        diff = np.abs(a.astype(np.float64) - b)
     big = float(diff.max())
     if big == 0.0:
         return float("inf")
@@ -374,6 +376,8 @@ def psnr(image: np.ndarray, reference: np.ndarray, peak: float = 1.0) -> float:
             "divide both (and peak) by a constant"
         )
     mean_sq = float(np.mean((diff / big) ** 2))
-    return 20.0 * float(np.log10(top)) - 20.0 * float(np.log10(big)) - 10.0 * float(
-        np.log10(mean_sq)
+    return (
+        20.0 * float(np.log10(top))
+        - 20.0 * float(np.log10(big))
+        - 10.0 * float(np.log10(mean_sq))
     )

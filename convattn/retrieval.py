@@ -19,6 +19,7 @@ from ._validate import (
     check_flag,
     check_image,
     check_memory,
+    keeps_float16,
 )
 from .images import to_image, to_tokens
 
@@ -38,6 +39,7 @@ __all__ = [
 SIMILARITY_KINDS = ("dot", "cosine", "neg_sqdist")
 
 
+@keeps_float16
 def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     """Turn scores into weights that are positive and sum to one along ``axis``.
 
@@ -81,9 +83,11 @@ def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     # round to 0 (or inf) in float32, so float32 scores are then divided in
     # float64 and the weights cast back.
     info = np.finfo(s.dtype)
-    work = s.dtype if info.tiny <= t <= info.max else np.dtype(np.float64)
+    work = s.dtype if float(info.tiny) <= t <= float(info.max) else np.dtype(np.float64)
     with np.errstate(over="ignore"):
-        z = (s - s.max(axis=axis, keepdims=True)).astype(work, copy=False) / work.type(t)
+        z = (s - s.max(axis=axis, keepdims=True)).astype(work, copy=False) / work.type(
+            t
+        )
     e = np.exp(z)
     return (e / e.sum(axis=axis, keepdims=True)).astype(s.dtype, copy=False)
 
@@ -117,6 +121,7 @@ def _check_values(values, keys):
     return v
 
 
+@keeps_float16
 def similarity(queries: np.ndarray, keys: np.ndarray, kind: str = "dot") -> np.ndarray:
     """Score every key against every query.
 
@@ -159,21 +164,25 @@ def similarity(queries: np.ndarray, keys: np.ndarray, kind: str = "dot") -> np.n
         return np.clip(_unit_rows(q) @ _unit_rows(k).T, -1.0, 1.0)
     # Entries far from 1 are first divided by a common scale c, so that the
     # products neither overflow nor lose their digits in subnormal numbers;
-    # the scores are then multiplied by c (dot) or c^2 (squared distance).
+    # both kinds of score are quadratic in the entries: multiply them by c^2.
     c = max(float(np.abs(q).max(initial=0.0)), float(np.abs(k).max(initial=0.0)))
     lo, hi = _safe_range(dtype, q.shape[1])
     c = 1.0 if c == 0.0 or lo < c < hi else c
     qs, ks = (q, k) if c == 1.0 else (q / dtype.type(c), k / dtype.type(c))
     with np.errstate(over="ignore", invalid="ignore"):  # checked below
         if kind == "dot":
-            scores, power = qs @ ks.T, 1
+            scores = qs @ ks.T
         else:
             # |q - k|^2 = |q|^2 + |k|^2 - 2 q.k, one matrix product instead of an
             # (Nq, Nk, D) array; rounding can make it slightly negative, so clip.
-            sq = (qs * qs).sum(1)[:, None] + (ks * ks).sum(1)[None, :] - 2.0 * (qs @ ks.T)
-            scores, power = -np.maximum(sq, 0.0), 2
+            sq = (
+                (qs * qs).sum(1)[:, None]
+                + (ks * ks).sum(1)[None, :]
+                - 2.0 * (qs @ ks.T)
+            )
+            scores = -np.maximum(sq, 0.0)
         if c != 1.0:
-            scores = scores * dtype.type(c) ** power
+            scores = scores * dtype.type(c) ** 2
     if not np.isfinite(scores).all():
         raise ValueError(
             f"queries and keys are too large for {kind!r} similarity in "
@@ -237,6 +246,7 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-s, axis=1, kind="stable")[:, :k]
 
 
+@keeps_float16
 def hard_retrieve(
     queries: np.ndarray,
     keys: np.ndarray,
@@ -275,6 +285,7 @@ def hard_retrieve(
     return v[idx].mean(axis=1)
 
 
+@keeps_float16
 def soft_retrieve(
     queries: np.ndarray,
     keys: np.ndarray,
@@ -374,6 +385,7 @@ def _check_patch_size(patch_size: object, shape: tuple[int, ...]) -> int:
     return p
 
 
+@keeps_float16
 def extract_patches(image: np.ndarray, patch_size: int = 3) -> np.ndarray:
     """The square patch around every pixel, as one row per pixel.
 
@@ -459,6 +471,7 @@ def _windowed_nonlocal_means(
     return out if img.ndim == 3 else out[:, :, 0]
 
 
+@keeps_float16
 def nonlocal_means(
     image: np.ndarray,
     h: float = 0.1,
@@ -522,8 +535,9 @@ def nonlocal_means(
     >>> bool(np.allclose(nonlocal_means(image, patch_size=3, window=1), image))
     True
     """
-    img = check_image(image)
-    # h**2 must be a normal float64 (neither 0 nor inf).
+    img = as_float_array(image, "image", ndim=(2, 3))
+    # h**2 must be a normal float64 (neither 0 nor inf); an empty image is
+    # refused by extract_patches.
     temperature = as_real(h, "h", 1e-150, 1e150) ** 2
     block = as_positive_int(block_size, "block_size")
     if window is not None:

@@ -23,16 +23,11 @@ __all__ = ["Timing", "measure_time"]
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall-clock times of repeated calls, in seconds.
+    """Wall-clock times of repeated calls, in seconds, from :func:`measure_time`.
 
-    Attributes
-    ----------
-    median : float
-        The median run.
-    low, high : float
-        The fastest and the slowest run.
-    times : tuple of float
-        Every timed run, in order.
+    ``median`` is the median run, ``low`` and ``high`` the fastest and the
+    slowest, ``times`` every timed run in order. Printed, it gives the
+    median and the range rounded to two significant digits.
     """
 
     median: float

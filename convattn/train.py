@@ -33,6 +33,7 @@ from ._validate import (
     as_real,
     check_flag,
     check_rng,
+    check_same_shape,
 )
 from .attention import SelfAttention, _check_layer, _forward, _merge_heads, _split_heads
 
@@ -193,14 +194,7 @@ def mse_loss(prediction: np.ndarray, target: np.ndarray) -> tuple[float, np.ndar
     >>> loss, grad
     (2.0, array([0., 2.]))
     """
-    p = as_float_array(prediction, "prediction")
-    t = as_float_array(target, "target")
-    if p.shape != t.shape:
-        raise ValueError(
-            f"target must have the prediction's shape {p.shape}; got {t.shape}"
-        )
-    if p.size == 0:
-        raise ValueError(f"prediction must not be empty; got shape {p.shape}")
+    p, t = check_same_shape(prediction, target, "prediction", "target")
     diff = p - t
     return float(np.mean(diff**2)), 2.0 * diff / diff.size
 

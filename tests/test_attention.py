@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_attention, loop_multi_head
 
 import convattn as ca
 
@@ -26,39 +27,6 @@ def qkv_tables():
 
 
 # --- plain-loop references, written for clarity, not speed -------------------
-
-
-def loop_attention(q, k, v, bias=None):
-    d = q.shape[1]
-    out = np.zeros((len(q), v.shape[1]))
-    weights = np.zeros((len(q), len(k)))
-    for i in range(len(q)):
-        scores = []
-        for j in range(len(k)):
-            s = sum(a * b for a, b in zip(q[i], k[j], strict=True)) / math.sqrt(d)
-            if bias is not None:
-                s += bias[i, j]
-            scores.append(s)
-        m = max(scores)
-        e = [math.exp(s - m) for s in scores]
-        for j in range(len(k)):
-            weights[i, j] = e[j] / sum(e)
-            out[i] += weights[i, j] * v[j]
-    return out, weights
-
-
-def loop_multi_head(x, w_q, w_k, w_v, w_o, num_heads, bias=None):
-    dh, dvh = w_q.shape[1] // num_heads, w_v.shape[1] // num_heads
-    heads, all_weights = [], []
-    for h in range(num_heads):
-        q = x @ w_q[:, h * dh : (h + 1) * dh]
-        k = x @ w_k[:, h * dh : (h + 1) * dh]
-        v = x @ w_v[:, h * dvh : (h + 1) * dvh]
-        b = None if bias is None else (bias[h] if bias.ndim == 3 else bias)
-        out, w = loop_attention(q, k, v, b)
-        heads.append(out)
-        all_weights.append(w)
-    return np.concatenate(heads, axis=1) @ w_o, np.stack(all_weights)
 
 
 # --- scaled dot-product attention --------------------------------------------
@@ -529,3 +497,18 @@ def test_row_blocks_give_the_same_output_as_the_full_weights(bias_shape):
     expected = np.exp(scores - scores.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose(weights, expected, rtol=1e-10)
+
+
+def test_attention_map_is_a_row_of_the_layer_weights():
+    img = ca.sample_image("shapes", 6)
+    layer = ca.SelfAttention(3, 4, num_heads=2, rng=0)
+    layer(img)
+    maps = ca.attention_map(layer.last_weights, (2, 3), img.shape)
+    assert maps.shape == (2, 6, 6)
+    for h in range(2):
+        for r in range(6):
+            for c in range(6):
+                assert maps[h, r, c] == layer.last_weights[h, 2 * 6 + 3, r * 6 + c]
+    np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1.0)
+    one = ca.attention_map(layer.last_weights[1], (5, 0), (6, 6))
+    np.testing.assert_array_equal(one, layer.last_weights[1, 30].reshape(6, 6))

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_conv2d, loop_local, paper_bound, series_theta3
 
 import convattn as ca
 
@@ -12,41 +13,6 @@ coord = st.floats(-2, 2).map(lambda x: round(x, 6))
 
 
 # --- independent references, written for clarity -------------------------------
-
-
-def loop_conv(image, kernel, mode="constant"):
-    """Cross-correlation with padding by np.pad(mode), one pixel at a time."""
-    x = image[:, :, None] if image.ndim == 2 else image
-    w = kernel[:, :, None, None] * np.eye(x.shape[2]) if kernel.ndim == 2 else kernel
-    r = w.shape[0] // 2
-    xp = np.pad(x, ((r, r), (r, r), (0, 0)), mode=mode)
-    out = np.zeros((x.shape[0], x.shape[1], w.shape[3]))
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            for a in range(w.shape[0]):
-                for b in range(w.shape[1]):
-                    out[i, j] += xp[i + a, j + b] @ w[a, b]
-    return out[:, :, 0] if image.ndim == 2 and kernel.ndim == 2 else out
-
-
-def series_theta3(x):
-    return sum(x ** (n * n) for n in range(-60, 61))
-
-
-def paper_bound(image, kernel, alpha):
-    """(theta_3(e^-alpha)^2 - 1) * sum_h 2 max|X W_h|, computed from scratch."""
-    x = image[:, :, None] if image.ndim == 2 else image
-    tokens = x.reshape(-1, x.shape[2])
-    size = kernel.shape[0]
-    total = 0.0
-    for a in range(size):
-        for b in range(size):
-            w_h = (
-                kernel[a, b] * np.eye(x.shape[2]) if kernel.ndim == 2 else kernel[a, b]
-            )
-            total += 2 * np.abs(tokens @ w_h).max()
-    t = sum(math.exp(-alpha * n * n) for n in range(1, 61))  # theta_3 = 1 + 2t
-    return (4 * t + 4 * t * t) * total
 
 
 @pytest.fixture
@@ -69,7 +35,7 @@ def test_attention_as_conv_exact_at_alpha_32(name, image):
     kernel = KERNELS[name]
     out = ca.attention_as_conv(kernel, alpha=32.0)(image)
     assert out.shape == image.shape
-    assert np.abs(out - loop_conv(image, kernel)).max() < 1e-10
+    assert np.abs(out - loop_conv2d(image, kernel, "zeros")).max() < 1e-10
     assert np.abs(out - ca.conv2d(image, kernel, padding="zeros")).max() < 1e-10
 
 
@@ -106,9 +72,9 @@ def test_attention_as_conv_multichannel(shape, rng):
     assert layer.num_heads == shape[0] ** 2
     out = layer(x)
     assert out.shape == (7, 6, shape[3])
-    np.testing.assert_allclose(out, loop_conv(x, kernel), atol=1e-10)
+    np.testing.assert_allclose(out, loop_conv2d(x, kernel, "zeros"), atol=1e-10)
     soft = ca.attention_as_conv(kernel, alpha=3.0)
-    error = np.abs(soft(x) - loop_conv(x, kernel)).max()
+    error = np.abs(soft(x) - loop_conv2d(x, kernel, "zeros")).max()
     assert error <= soft.error_bound(x) == pytest.approx(paper_bound(x, kernel, 3.0))
 
 
@@ -133,8 +99,8 @@ def test_without_zero_keys_the_border_reads_the_nearest_pixel(image):
     # still exact; the border converges to edge-replicating padding instead.
     kernel = KERNELS["random"]
     out = ca.attention_as_conv(kernel, alpha=40.0, pad_keys=False)(image)
-    zeros = loop_conv(image, kernel, mode="constant")
-    edge = loop_conv(image, kernel, mode="edge")
+    zeros = loop_conv2d(image, kernel, "zeros")
+    edge = loop_conv2d(image, kernel, "edge")
     np.testing.assert_allclose(out[1:-1, 1:-1], zeros[1:-1, 1:-1], atol=1e-10)
     np.testing.assert_allclose(out, edge, atol=1e-10)
     assert np.abs(out - zeros).max() > 0.1
@@ -223,27 +189,6 @@ def test_theta3_rejects_bad_input(x, error):
 
 
 # --- local attention ------------------------------------------------------------------
-
-
-def loop_local(q, k, v, shape, size, bias):
-    h, w = shape
-    r = size // 2
-    out = np.zeros((h * w, v.shape[1]))
-    for i in range(h * w):
-        ri, ci = divmod(i, w)
-        keys, scores = [], []
-        for j in range(h * w):
-            rj, cj = divmod(j, w)
-            if abs(rj - ri) <= r and abs(cj - ci) <= r:
-                keys.append(j)
-                scores.append(
-                    q[i] @ k[j] / math.sqrt(q.shape[1]) + bias[rj - ri + r, cj - ci + r]
-                )
-        m = max(scores)
-        e = [math.exp(s - m) for s in scores]
-        for j, e_j in zip(keys, e, strict=True):
-            out[i] += e_j / sum(e) * v[j]
-    return out
 
 
 @st.composite

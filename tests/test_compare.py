@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_conv_macs, loop_relative_error
 
 import convattn as ca
 
@@ -22,17 +23,6 @@ def test_conv_cost_hand_counts():
     assert ca.conv_cost((4, 4, 2), 3, 2, 5).params == 90  # channels in shape ignored
     assert ca.conv_cost((1, 1), 1, 1, 1) == ca.Cost(params=1, macs=1)
     assert ca.conv_cost((10, 20), 7, 3, 16) == (7 * 7 * 3 * 16, 200 * 7 * 7 * 3 * 16)
-
-
-def loop_conv_macs(h, w, k, c_in, c_out):
-    """Count the multiply-adds of a plain-loop, zero-padded conv2d."""
-    count = 0
-    for _r in range(h):
-        for _c in range(w):
-            for _a in range(k):
-                for _b in range(k):
-                    count += c_in * c_out  # one C_in x C_out matrix per offset
-    return count
 
 
 @pytest.mark.parametrize("h, w, k, c_in, c_out", [(3, 4, 3, 2, 5), (5, 2, 1, 1, 3)])
@@ -171,28 +161,7 @@ def test_conv_receptive_field_weighs_the_pixels_the_stack_reads(
     np.testing.assert_allclose((m * image).sum(), out[row, col], atol=1e-9)
 
 
-def test_attention_map_is_a_row_of_the_layer_weights():
-    img = ca.sample_image("shapes", 6)
-    layer = ca.SelfAttention(3, 4, num_heads=2, rng=0)
-    layer(img)
-    maps = ca.attention_map(layer.last_weights, (2, 3), img.shape)
-    assert maps.shape == (2, 6, 6)
-    for h in range(2):
-        for r in range(6):
-            for c in range(6):
-                assert maps[h, r, c] == layer.last_weights[h, 2 * 6 + 3, r * 6 + c]
-    np.testing.assert_allclose(maps.sum(axis=(1, 2)), 1.0)
-    one = ca.attention_map(layer.last_weights[1], (5, 0), (6, 6))
-    np.testing.assert_array_equal(one, layer.last_weights[1, 30].reshape(6, 6))
-
-
 # --- equivariance ---------------------------------------------------------------------
-
-
-def loop_relative_error(got, want):
-    num = sum((a - b) ** 2 for a, b in zip(got.ravel(), want.ravel(), strict=True))
-    den = sum(b**2 for b in want.ravel())
-    return float(np.sqrt(num / den))
 
 
 def test_translation_error_matches_a_loop_reference():
@@ -299,104 +268,6 @@ def test_conv_and_positions_are_not_permutation_equivariant():
 
     err = ca.permutation_equivariance_error(attention_with_positions, ca.to_tokens(img))
     assert err > 1e-3
-
-
-# --- the long-range task ----------------------------------------------------------------
-
-
-def test_long_range_task_by_hand():
-    img = np.arange(12.0).reshape(2, 6)
-    target, valid = ca.long_range_task(img, 4)
-    np.testing.assert_array_equal(target, [[4, 5, 0, 0, 0, 0], [10, 11, 0, 0, 0, 0]])
-    np.testing.assert_array_equal(valid[1], [True, True, False, False, False, False])
-    target, valid = ca.long_range_task(np.ones((3, 4, 2)), 0)
-    assert target.shape == (3, 4, 2) and valid.all()
-
-
-@settings(max_examples=30)
-@given(
-    k=st.sampled_from([1, 3, 5, 7]),
-    layers=st.integers(1, 4),
-    data=st.data(),
-)
-def test_conv_stack_solution_solves_the_task_exactly_within_reach(k, layers, data):
-    reach = layers * (k // 2)
-    distance = data.draw(st.integers(0, reach))
-    kernels = ca.conv_stack_solution(distance, k, layers)
-    assert len(kernels) == layers and all(kern.shape == (k, k) for kern in kernels)
-    img = np.random.default_rng(distance).normal(size=(9, 16))
-    out = img
-    for kern in kernels:
-        out = ca.conv2d(out, kern, padding="zeros")
-    target, valid = ca.long_range_task(img, distance)
-    np.testing.assert_array_equal(out[valid], target[valid])
-    with pytest.raises(ValueError, match="distance"):
-        ca.conv_stack_solution(reach + 1, k, layers)
-
-
-def test_conv_stack_best_error_is_zero_within_reach_and_one_beyond():
-    for k, layers in [(3, 1), (3, 3), (5, 2)]:
-        reach = layers * (k - 1) // 2
-        for distance in range(reach + 4):
-            err = ca.conv_stack_best_error(distance, k, layers)
-            if distance <= reach:
-                assert err < 1e-20, (k, layers, distance, err)
-            else:
-                assert 0.95 < err < 1.15, (k, layers, distance, err)
-
-
-def test_conv_stack_best_error_beats_any_single_kernel():
-    # Least squares is the best R x R kernel: no hand-made kernel does better on
-    # the images it was fitted to, so on fresh images it is also close to the
-    # best possible error of 1 (predict 0).
-    err = ca.conv_stack_best_error(6, 3, 2, num_images=64)
-    assert 0.99 < err < 1.02
-
-
-def loop_bias(shape, distance, sharpness):
-    h, w = shape
-    out = np.zeros((h * w, h * w))
-    for i in range(h * w):
-        for j in range(h * w):
-            dr = j // w - i // w
-            dc = j % w - i % w
-            out[i, j] = -sharpness * (dr**2 + (dc - distance) ** 2)
-    return out
-
-
-def test_long_range_attention_bias_matches_a_loop():
-    np.testing.assert_allclose(
-        ca.long_range_attention_bias((3, 4), 2, 7.0), loop_bias((3, 4), 2, 7.0)
-    )
-
-
-def test_one_attention_layer_solves_the_task_at_every_distance():
-    for distance in [0, 1, 5, 17, 31]:
-        assert ca.attention_long_range_error(distance) < 1e-15
-    # With a soft bias the layer blurs its copy: the error shows it.
-    blurred = ca.attention_long_range_error(5, sharpness=0.5)
-    assert 0.1 < blurred < 2.0
-    # The weights are one-hot on the key pixel D columns to the right.
-    bias = ca.long_range_attention_bias((4, 9), 3)
-    flat = np.zeros((36, 1))
-    _, weights = ca.scaled_dot_product_attention(
-        flat, flat, np.eye(36), bias=bias, return_weights=True
-    )
-    query = ca.pixel_index(2, 4, (4, 9))
-    assert ca.attention_map(weights, (2, 4), (4, 9))[2, 7] == pytest.approx(1.0)
-    assert weights[query].argmax() == ca.pixel_index(2, 7, (4, 9))
-
-
-def test_long_range_sweep_boundary_is_the_receptive_field():
-    sweep = ca.long_range_sweep(range(0, 9), [1, 2, 3, 4], kernel_size=3)
-    np.testing.assert_array_equal(sweep.receptive_fields, [3, 5, 7, 9])
-    solved = sweep.conv_error < 1e-12
-    reach = (sweep.receptive_fields[:, None] - 1) // 2
-    np.testing.assert_array_equal(solved, sweep.distances[None, :] <= reach)
-    assert (sweep.conv_error[~solved] > 0.9).all()
-    assert (sweep.attention_error < 1e-12).all()
-    again = ca.long_range_sweep(range(0, 9), [1, 2, 3, 4], kernel_size=3)
-    np.testing.assert_array_equal(again.conv_error, sweep.conv_error)
 
 
 # --- bad input --------------------------------------------------------------------------

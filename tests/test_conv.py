@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_conv2d
 
 import convattn as ca
 
@@ -15,59 +16,6 @@ small = st.floats(-10, 10, allow_nan=False, allow_infinity=False).map(
 
 
 # --- plain-loop references, written for clarity, not speed -------------------
-
-
-def source_pixel(p, n, padding):
-    """The input index that padded coordinate p copies, or None for a zero."""
-    if 0 <= p < n:
-        return p
-    if padding == "zeros":
-        return None
-    if padding == "circular":
-        return p % n
-    # reflect, without repeating the edge pixel
-    return -p if p < 0 else 2 * (n - 1) - p
-
-
-def loop_conv2d(image, kernel, padding, stride=1, dilation=1):
-    """out[r, c, o] = sum_{a, b, i} kernel[a, b, i, o] * image[s*r + d*(a - kh//2), ...].
-
-    The output rows are r = 0, 1, ... as long as the query pixel s*r is a row
-    of the image (padded modes) or the whole dilated window lies inside it
-    (valid).
-    """
-    x = image if image.ndim == 3 else image[:, :, None]
-    h, w, c_in = x.shape
-    kh, kw = kernel.shape[:2]
-    s, d = stride, dilation
-    depthwise = kernel.ndim == 2
-    c_out = c_in if depthwise else kernel.shape[3]
-    if padding == "valid":
-        rows = [r for r in range(h) if s * r + d * (kh - 1) < h]
-        cols = [c for c in range(w) if s * c + d * (kw - 1) < w]
-        off_r = off_c = 0
-    else:
-        rows = [r for r in range(h) if s * r < h]
-        cols = [c for c in range(w) if s * c < w]
-        off_r, off_c = kh // 2, kw // 2
-    out = np.zeros((len(rows), len(cols), c_out))
-    for r in rows:
-        for c in cols:
-            for a in range(kh):
-                for b in range(kw):
-                    sr = source_pixel(s * r + d * (a - off_r), h, padding)
-                    sc = source_pixel(s * c + d * (b - off_c), w, padding)
-                    if sr is None or sc is None:
-                        continue
-                    for o in range(c_out):
-                        if depthwise:
-                            out[r, c, o] += kernel[a, b] * x[sr, sc, o]
-                        else:
-                            for i in range(c_in):
-                                out[r, c, o] += kernel[a, b, i, o] * x[sr, sc, i]
-    if image.ndim == 2 and depthwise:
-        return out[:, :, 0]
-    return out
 
 
 # --- conv2d against the loop ----------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import loop_hard, loop_similarity, loop_soft
 
 import convattn as ca
 
@@ -33,45 +34,6 @@ def tables(n_min=1, n_max=7, d_min=1, d_max=4):
 
 
 # --- plain-loop references, written for clarity, not speed -------------------
-
-
-def loop_similarity(q, k, kind):
-    out = np.zeros((len(q), len(k)))
-    for i in range(len(q)):
-        for j in range(len(k)):
-            if kind == "dot":
-                out[i, j] = sum(a * b for a, b in zip(q[i], k[j], strict=True))
-            elif kind == "cosine":
-                nq, nk = (
-                    math.sqrt(sum(a * a for a in q[i])),
-                    math.sqrt(sum(b * b for b in k[j])),
-                )
-                dot = sum(a * b for a, b in zip(q[i], k[j], strict=True))
-                out[i, j] = 0.0 if nq == 0 or nk == 0 else dot / (nq * nk)
-            else:
-                out[i, j] = -sum((a - b) ** 2 for a, b in zip(q[i], k[j], strict=True))
-    return out
-
-
-def loop_hard(q, k, v, top, kind):
-    scores = loop_similarity(q, k, kind)
-    out = np.zeros((len(q), v.shape[1]))
-    for i in range(len(q)):
-        order = sorted(range(len(k)), key=lambda j: (-scores[i, j], j))
-        out[i] = np.mean([v[j] for j in order[:top]], axis=0)
-    return out
-
-
-def loop_soft(q, k, v, temperature, kind):
-    scores = loop_similarity(q, k, kind)
-    out = np.zeros((len(q), v.shape[1]))
-    for i in range(len(q)):
-        m = max(scores[i])
-        w = [math.exp((s - m) / temperature) for s in scores[i]]
-        total = sum(w)
-        for j in range(len(k)):
-            out[i] += w[j] / total * v[j]
-    return out
 
 
 # --- softmax ------------------------------------------------------------------

@@ -144,52 +144,6 @@ def test_fit_quiet():
     assert buf.getvalue() == ""
 
 
-def test_marker_task_is_consistent():
-    task = ca.marker_task(5, size=7, rng=3)
-    x, idx = task["inputs"], task["target_index"]
-    assert x.shape == (5, 49, 7)
-    for b in range(5):
-        flags = x[b, :, 6]
-        assert flags.sum() == 3
-        for label in range(3):
-            marker = task["markers"][b, label]
-            assert flags[marker] == 1 and task["labels"][b, marker] == label
-            colour = x[b, marker, 3:6]
-            # every pixel of that label must output the marker's colour
-            rows = task["labels"][b] == label
-            np.testing.assert_array_equal(
-                task["targets"][b, rows], np.tile(colour, (rows.sum(), 1))
-            )
-            assert np.all(ca.MARKER_PALETTE[idx[b, rows]] == colour)
-        # markers of one image have three different colours
-        assert len({tuple(x[b, m, 3:6]) for m in task["markers"][b]}) == 3
-        # ordinary pixels have no colour
-        assert np.all(x[b, flags == 0, 3:6] == 0)
-
-
-def test_trained_layer_solves_the_marker_task():
-    train, test = ca.marker_task(64, size=8, rng=0), ca.marker_task(50, size=8, rng=1)
-    layer = ca.SelfAttention(7, d=8, channels_out=3, rng=0)
-    ca.fit(
-        layer,
-        train["inputs"],
-        train["targets"],
-        steps=300,
-        lr=0.05,
-        batch_size=16,
-        verbose=False,
-    )
-    acc = ca.nearest_colour_accuracy(layer(test["inputs"][0]), test["target_index"][0])
-    out = ca.multi_head_attention(test["inputs"], **layer.params)
-    assert ca.nearest_colour_accuracy(out, test["target_index"]) > 0.99
-    assert acc > 0.99
-
-
-def test_nearest_colour_accuracy_by_hand():
-    out = ca.MARKER_PALETTE[[0, 1, 2, 3]] + 0.05
-    assert ca.nearest_colour_accuracy(out, [0, 1, 2, 5]) == 0.75
-
-
 # --- bad input --------------------------------------------------------------------
 
 P = {n: np.ones((2, 2)) for n in NAMES}
