@@ -396,10 +396,11 @@ _exercise(
 
 
 @cache
-def _dot_counts() -> tuple[int, int]:
+def _dot_counts() -> tuple[int, int, int]:
     small = images.to_tokens(_hopper(32))
     top1 = retrieval.hard_retrieve(small, small, small, k=1, kind="dot")
-    return _n_colours(top1), _n_colours(small)
+    flat = len(np.unique(top1.round(9)))  # np.unique without axis=0: numbers
+    return _n_colours(top1), _n_colours(small), flat
 
 
 _exercise(
@@ -418,8 +419,9 @@ _exercise(
             "distance. With the dot product, is a query pixel its own best key?",
         ),
         (
-            lambda: 32 * 32,
-            "Count distinct colours (n_colours), not pixels.",
+            lambda: _dot_counts()[2],
+            "That counts distinct numbers, not colours: np.unique without axis=0 "
+            "flattens the table. Count rows (n_colours).",
         ),
     ),
 )
@@ -570,7 +572,7 @@ def _scale_temperature() -> float:
 def _gradient_cases():
     def make(rng):
         keys = rng.random((6, 3))
-        return rng.random(3), keys, rng.random((6, 2)), 0.5
+        return rng.random(3), keys, rng.random((6, 2)), 0.3
 
     return _rng_cases(make)()
 
@@ -1065,7 +1067,10 @@ _exercise(
     why="One head per kernel offset: a K x K kernel needs K^2 heads, so exact "
     "convolution by attention gets expensive fast.",
     mistakes=(
-        (lambda: 5, "One head per kernel *offset*, and a 5 x 5 kernel has 25."),
+        (
+            lambda: 5,
+            "One head per kernel *offset*: count the offsets of a 5 x 5 kernel.",
+        ),
         (lambda: 9, "That is the 3 x 3 layer's count."),
     ),
 )
