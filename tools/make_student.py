@@ -58,6 +58,24 @@ ADMONITIONS = {
 }
 
 
+def solution_cells(nb: nbformat.NotebookNode) -> set[int]:
+    """Indices of the cells that make up the solutions of ``nb``."""
+    out, inside = set(), False
+    for k, cell in enumerate(nb.cells):
+        src = cell.source if cell.cell_type == "markdown" else ""
+        if not inside and (m := START.search(src)):
+            out.add(k)
+            inside = not END.search(src[m.end() :])
+        elif inside:
+            out.add(k)
+            inside = not END.search(src)
+        elif WHOLE.search(src):
+            out.add(k)
+    if inside:
+        raise ValueError("a {solution-start} has no {solution-end}")
+    return out
+
+
 def strip_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
     """Return a student copy of ``nb`` (MyST still in) and the number of
     solutions removed."""
