@@ -103,8 +103,9 @@ book-student: $(STAMP) $(WEB_STAMP)
 slides: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python tools/make_slides.py book _build/slides
 
-pdf: $(STAMP) $(WEB_STAMP) chromium
-	$(BIN)/python tools/build_edition.py single
+# Prints the built site (`make book`, run here first if it is missing).
+pdf: $(STAMP) chromium
+	@test -f _build/html/index.html || $(MAKE) --no-print-directory book
 	$(BIN)/python tools/make_pdf.py
 	$(MAKE) --no-print-directory pdf-test
 

@@ -1,18 +1,15 @@
 """Build another edition of the book from the same sources and configuration.
 
     .venv/bin/python tools/build_edition.py student   -> _build/student/html/
-    .venv/bin/python tools/build_edition.py single    -> _build/single/singlehtml/
 
-Both read ``_config.yml`` and change only what the edition needs, so they can
+It reads ``_config.yml`` and changes only what the edition needs, so it can
 never drift from the main book:
 
 * ``student``: every exercise and no solution (the solution cells are left
   out of a copy of the sources, and sphinx-exercise's ``hide_solutions`` is
-  set for any single-cell ``{solution}``);
-* ``single``: the whole book on one HTML page (Sphinx's ``singlehtml``
-  builder), which ``tools/make_pdf.py`` prints to PDF.
+  set for any single-cell ``{solution}``).
 
-Neither executes a notebook: they render the stored outputs, which
+It executes no notebook: it renders the stored outputs, which
 ``pytest --nbval`` checks against the current code (``make test``).
 """
 
@@ -29,7 +26,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = {
     "student": ("html", {"hide_solutions": True}),
-    "single": ("singlehtml", {}),
 }
 
 

@@ -172,7 +172,11 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     True,
                     "Every query keeps every key: all outputs are the same average.",
                 ),
-                ("its own colour", False, "That is k = 1, where each pixel keeps only its nearest key, itself."),
+                (
+                    "its own colour",
+                    False,
+                    "That is k = 1, where each pixel keeps only its nearest key, itself.",
+                ),
                 (
                     "the colour of the most similar pixel",
                     False,
