@@ -68,6 +68,17 @@ def slide_notebook(nb, chapter: int, titles, bib) -> nbformat.NotebookNode:
     return deck
 
 
+def _skip(folder: str, names: list[str]) -> list[str]:
+    """What a deck never loads: source maps, and MathJax's other bundles and
+    its SVG output (the decks use tex-mml-chtml.js)."""
+    skip = [n for n in names if n.endswith(".map")]
+    if Path(folder) == NODE_MODULES / "mathjax" / "es5":
+        skip += [n for n in names if n.endswith(".js") and n != "tex-mml-chtml.js"]
+    if Path(folder) == NODE_MODULES / "mathjax" / "es5" / "output":
+        skip += [n for n in names if n != "chtml" and n != "chtml.js"]
+    return skip
+
+
 def copy_assets(target: Path) -> None:
     missing = [src for src in ASSETS if not (NODE_MODULES / src).exists()]
     if missing:
@@ -80,7 +91,7 @@ def copy_assets(target: Path) -> None:
             shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
         dest.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, dest, ignore=shutil.ignore_patterns("*.map"))
+            shutil.copytree(source, dest, ignore=_skip)
         else:
             shutil.copy(source, dest)
 
