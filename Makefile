@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-JUPYTERLAB := jupyterlab==4.6.6
+LAB_STAMP := $(VENV)/.lab-stamp
 
 # Python 3.11 kernels print a debugger warning about frozen modules to stderr;
 # stderr fails both nbval and the book build, so switch that check off.
@@ -24,14 +24,22 @@ WEB_STAMP := $(WEB_DIR)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help
+.PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
+	student-test book-student slides pdf pdf-test browser-kit kit lab-student
 
 help:
 	@echo "make book   build the HTML book into _build/html"
 	@echo "make test   ruff, unit + property + doctests, nbval over book/, the book build, the browser test"
 	@echo "make browser  check the built site in headless Chromium (offline, no kernel)"
-	@echo "make student  write student notebooks (solutions removed) into student/"
-	@echo "make lab    open JupyterLab on book/"
+	@echo "make student  write student notebooks (no solutions, plain Markdown, self-checks) into student/"
+	@echo "make student-test  run every student notebook top to bottom"
+	@echo "make book-student  build the student edition of the site (no solutions) into _build/student/html"
+	@echo "make slides  one reveal.js deck per chapter into _build/slides (offline)"
+	@echo "make pdf    the whole book as _build/pdf/book.pdf (Chromium), then check it"
+	@echo "make browser-kit  quizzes, student edition and decks in headless Chromium"
+	@echo "make kit    all of the teaching kit's builds and checks (after make book)"
+	@echo "make lab    open JupyterLab (with jupyterlab-myst) on book/"
+	@echo "make lab-student  open JupyterLab on the student notebooks in student/"
 	@echo "make execute  re-run every notebook in book/ and store its outputs"
 	@echo "make clean  remove _build and .venv"
 
@@ -85,11 +93,42 @@ browser: $(STAMP) chromium
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book student
 
+# Every student notebook, top to bottom, once (they have no stored outputs).
+student-test: student
+	$(BIN)/python -m pytest --nbval-lax student/0*.ipynb -n 2 --dist loadfile -q -p no:cacheprovider
+
+book-student: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python tools/build_edition.py student
+
+slides: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python tools/make_slides.py book _build/slides
+
+# Prints the built site (`make book`, run here first if it is missing).
+pdf: $(STAMP) chromium
+	@test -f _build/html/index.html || $(MAKE) --no-print-directory book
+	$(BIN)/python tools/make_pdf.py
+	$(MAKE) --no-print-directory pdf-test
+
+pdf-test: $(STAMP)
+	$(BIN)/python -m pytest tests/check_pdf.py -q -p no:cacheprovider
+
+# Needs the built site (`make book`), the student edition and the decks.
+browser-kit: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/browser/check_kit.py -q -p no:cacheprovider
+
+kit: student-test book-student slides pdf browser-kit
+
 test: lint unit notebooks book browser
 
-lab: $(STAMP)
-	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet $(JUPYTERLAB)
+$(LAB_STAMP): requirements-lab.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	@touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab book
+
+lab-student: student $(LAB_STAMP)
+	$(BIN)/jupyter lab student
 
 execute: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py book/*.ipynb
