@@ -88,7 +88,11 @@ def test_every_range_input_has_a_label_and_a_readout():
     assert [a["type"] for a in inputs] == ["range"] * 3
     assert all(a["id"] in labels and a["id"] in outputs for a in inputs)
     assert [label for label, _ in ex.controls] == ["query row", "query col", "scale s"]
-    assert [lab for _, lab in ex.controls] == [["1", "5"], ["2", "6"], ["0.5", "1", "2"]]
+    assert [lab for _, lab in ex.controls] == [
+        ["1", "5"],
+        ["2", "6"],
+        ["0.5", "1", "2"],
+    ]
     # The inputs start at the starting setting, and say its value in words.
     assert [int(a["value"]) for a in inputs] == [1, 0, 0]
     assert [a["aria-valuetext"] for a in inputs] == ["5", "2", "0.5"]
@@ -222,5 +226,5 @@ def test_panels_must_keep_their_shape():
     def changing(row, col):
         return [widgets.Panel("w", np.zeros((row + 1, 4)))]
 
-    with pytest.raises(ValueError, match="^panels"):
+    with pytest.raises(ValueError, match=r"^panels"):
         widgets.frame_explorer(changing, SHAPE, stride=4)
