@@ -61,6 +61,9 @@ class Panel:
         Mark the query pixel on this panel.
     vmin, vmax : float, optional
         Colour limits of a weight map.
+    cmap : str, optional
+        Colour map of a weight map in :func:`frame_explorer` (``"RdBu_r"``,
+        centred by ``vmin = -vmax``, for signed values); viridis by default.
     """
 
     title: str
@@ -70,6 +73,7 @@ class Panel:
     mark: bool = True
     vmin: float | None = None
     vmax: float | None = None
+    cmap: str | None = None
 
 
 PanelsFn = Callable[..., Sequence[Panel]]
@@ -327,7 +331,7 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-ring-in{stroke:#e00000;stroke-width:2px}
 .cax-cbar{display:flex;gap:.3rem;align-items:center;font-size:.75rem;\
 margin:.25rem 0 0 7px;max-width:var(--cax-w)}
-.cax-cbar i{flex:1;height:.6rem;min-width:2rem;background:var(--cax-cmap)}
+.cax-cbar i{flex:1;height:.6rem;min-width:2rem}
 .cax-caption{font-size:.9rem;margin:.6rem 0 0}
 """
 
@@ -382,10 +386,13 @@ _SCRIPT = """\
 """
 
 
-def _viridis_lut() -> np.ndarray:
+def _lut(name: str | None = None) -> np.ndarray:
+    """The 256 colours of a matplotlib colour map (viridis by default), as bytes."""
     from matplotlib import colormaps
 
-    cmap = colormaps[plotting.WEIGHT_CMAP]
+    cmap = colormaps[name or plotting.WEIGHT_CMAP]
+    if cmap.N != 256:
+        raise ValueError(f"cmap must have 256 colours; {name!r} has {cmap.N}")
     return cmap(np.arange(cmap.N), bytes=True)[:, :3]
 
 
@@ -410,8 +417,8 @@ def _png(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
     """One panel as a lossless PNG at one pixel per data pixel, and its colour range.
 
     Images keep every colour (RGB, or 8-bit gray); a weight map is stored as
-    its viridis colour indices with viridis as the palette, which is exactly
-    the 256 colours matplotlib draws it with. The query marker is not in the
+    its colour-map indices with the colour map (viridis, or ``panel.cmap``)
+    as the palette, which is exactly the 256 colours matplotlib draws it with. The query marker is not in the
     picture at all: the page draws it on top (an SVG outline), so no encoding
     can change its colour.
     """
@@ -443,14 +450,14 @@ def _png(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
         # Store only the colours used (the palette is most of a small PNG).
         used = np.unique(idx)
         img = Image.fromarray(np.searchsorted(used, idx).astype(np.uint8), "P")
-        img.putpalette(_viridis_lut()[used].ravel().tolist())
+        img.putpalette(_lut(panel.cmap)[used].ravel().tolist())
         img.save(buf, format="png", optimize=True)
         return buf.getvalue(), (lo, hi)
     raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {panel.kind!r}")
 
 
-def _gradient_css() -> str:
-    lut = _viridis_lut()
+def _gradient_css(name: str | None = None) -> str:
+    lut = _lut(name)
     stops = ", ".join(
         "#{:02x}{:02x}{:02x}".format(*lut[i])
         for i in np.linspace(0, 255, 9).astype(int)
@@ -526,6 +533,7 @@ def frame_explorer(
     caption: str | None = None,
     number: str | None = None,
     labels: Mapping[str, str] | None = None,
+    start: Mapping[str, object] | None = None,
 ) -> FrameExplorer:
     """An explorer that needs no kernel: every frame computed in advance.
 
@@ -578,6 +586,9 @@ def frame_explorer(
     labels : dict of str to str, optional
         Readable labels of the controls, by name (``{"alpha": "α"}``); by
         default a widget's description, else the name with spaces.
+    start : dict of str to value, optional
+        Starting values of controls given as lists, by name (a widget's own
+        value is its start).
 
     Returns
     -------
@@ -621,6 +632,13 @@ def frame_explorer(
     unknown = set(labels) - set(controls or {}) - {"row", "col"}
     if unknown:
         raise ValueError(f"labels names no control: {sorted(unknown)}")
+    if start is not None and not isinstance(start, Mapping):
+        raise TypeError(f"start must be a dict; got {type(start).__name__}")
+    start = dict(start or {})
+    if set(start) - set(controls or {}):
+        raise ValueError(
+            f"start names no control: {sorted(set(start) - set(controls or {}))}"
+        )
 
     names = ["row", "col"]
     titles = [labels.get("row", "query row"), labels.get("col", "query col")]
@@ -631,13 +649,19 @@ def frame_explorer(
     axes_labels = [[str(v) for v in vals] for vals in axes_values]
     starts = [axes_values[0].index(r0), axes_values[1].index(c0)]
     for name, control in (controls or {}).items():
-        values, value_labels, start = _control_values(name, control)
+        values, value_labels, first = _control_values(name, control)
+        if name in start:
+            if start[name] not in values:
+                raise ValueError(
+                    f"start[{name!r}] must be one of {values}; got {start[name]!r}"
+                )
+            first = start[name]
         names.append(name)
         desc = getattr(control, "description", "") or name.replace("_", " ")
         titles.append(labels.get(name, desc))
         axes_values.append(values)
         axes_labels.append(value_labels)
-        starts.append(_nearest(values, start))
+        starts.append(_nearest(values, first))
     n_frames = int(np.prod([len(v) for v in axes_values]))
     if n_frames > max_frames:
         counts = " x ".join(
@@ -682,6 +706,7 @@ def frame_explorer(
                     "alt": f"{p.title}; {said}.",
                     "range": rng,
                     "mark": bool(p.mark),
+                    "cmap": p.cmap,
                 }
             )
         frames.append(frame)
@@ -740,7 +765,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
 
     out = [
         f'<figure class="convattn-frame-explorer" id="{uid}" '
-        f'style="--cax-w:{width}px;--cax-cmap:{_gradient_css()}">',
+        f'style="--cax-w:{width}px">',
         f"<style>{_CSS}</style>",
         '<div class="cax-controls">',
     ]
@@ -780,7 +805,8 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
         if p["range"] is not None:
             lo, hi = (_fmt(v) for v in p["range"])
             bar = (
-                f'<div class="cax-cbar" aria-hidden="true"><span>{lo}</span><i></i>'
+                f'<div class="cax-cbar" aria-hidden="true"><span>{lo}</span>'
+                f'<i style="background:{_gradient_css(p["cmap"])}"></i>'
                 f"<span>{hi}</span></div>"
             )
         out.append(

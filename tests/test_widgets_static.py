@@ -192,6 +192,13 @@ def test_controls_as_widgets_or_lists():
         assert ex.start[-1] == start
 
 
+def test_start_picks_the_starting_value_of_a_list():
+    ex = _explorer(start={"scale": 1.0})
+    assert ex.start == [1, 0, 1]
+    tags = _parse(ex.html).tags
+    assert [a["value"] for t, a in tags if t == "input"] == ["1", "0", "1"]
+
+
 def test_identical_pictures_are_stored_once():
     def same(row, col, scale=1.0):
         return [widgets.Panel("flat", np.ones(SHAPE), mark=False)]
@@ -214,6 +221,12 @@ def test_identical_pictures_are_stored_once():
         ({"stride": 1, "max_frames": 10}, ValueError, "max_frames"),
         ({"labels": {"sigma": "σ"}}, ValueError, "labels"),
         ({"caption": 3}, TypeError, "caption"),
+        ({"start": {"sigma": 1}}, ValueError, "start"),
+        (
+            {"start": {"scale": 7.0}, "controls": {"scale": [1.0]}},
+            ValueError,
+            r"start\['scale'\]",
+        ),
     ],
 )
 def test_bad_input_is_rejected_by_name(kwargs, error, name):
