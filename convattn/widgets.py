@@ -314,23 +314,23 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-controls label{font-weight:600}
 .cax-controls input[type=range]{width:100%;margin:0}
 .cax-controls output{font-variant-numeric:tabular-nums;white-space:nowrap}
-.cax-panels{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:flex-start}
-.cax-panel{margin:0;max-width:100%}
-.cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;max-width:var(--cax-w)}
-.cax-frame{display:grid;grid-template-columns:7px auto;grid-template-rows:7px auto}
+.cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
+.cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
+.cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem}
+.cax-frame{display:grid;grid-template-columns:7px minmax(0,1fr);grid-template-rows:7px auto}
 .cax-frame svg{display:block;overflow:visible}
 .cax-top{width:100%;height:7px}
 .cax-left{width:7px;height:100%}
 .cax-tick{stroke:currentColor;stroke-width:1px;vector-effect:non-scaling-stroke}
 .cax-tick-on{stroke:#e00000;stroke-width:3px}
-.cax-pic{position:relative;line-height:0;width:var(--cax-w);max-width:100%}
+.cax-pic{position:relative;line-height:0;width:100%}
 .cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0}
 .cax-pic svg{position:absolute;inset:0;width:100%;height:100%}
 .cax-ring{fill:none;vector-effect:non-scaling-stroke}
 .cax-ring-out{stroke:#fff;stroke-width:4px}
 .cax-ring-in{stroke:#e00000;stroke-width:2px}
 .cax-cbar{display:flex;gap:.3rem;align-items:center;font-size:.75rem;\
-margin:.25rem 0 0 7px;max-width:var(--cax-w)}
+margin:.25rem 0 0 7px}
 .cax-cbar i{flex:1;height:.6rem;min-width:2rem}
 .cax-caption{font-size:.9rem;margin:.6rem 0 0}
 """

@@ -2,9 +2,14 @@
 
     .venv/bin/python tools/run_notebooks.py book/03_soft_attention.ipynb ...
 
-The stored outputs are what nbval re-checks on every test run, so run this
-after changing a chapter or the code it calls (``make execute`` runs it on
-every notebook in book/).
+The stored outputs are what nbval re-checks on every test run and what the
+site shows (it is built from them, not re-executed), so run this after
+changing a chapter or the code it calls (``make execute`` runs it on every
+notebook in book/), then ``make notebooks`` (nbval, which stamps the
+notebooks it accepts; ``make book`` builds only from stamped notebooks).
+
+No widget state is stored: the book's explorers are plain HTML outputs, and
+stored widget state (random model ids) would change on every run.
 """
 
 import os
@@ -26,9 +31,13 @@ def run(path: Path) -> float:
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=False,
+        # Per-cell timestamps in the metadata would change on every run.
+        record_timing=False,
     )
     client.execute()
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return seconds
 
