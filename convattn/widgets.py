@@ -413,46 +413,49 @@ def _weight_indices(data: np.ndarray, vmin, vmax) -> tuple[np.ndarray, float, fl
     return idx, lo, hi
 
 
-def _png(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
-    """One panel as a lossless PNG at one pixel per data pixel, and its colour range.
+def _encode(pixels: np.ndarray) -> bytes:
+    """Lossless WebP of a uint8 ``(H, W)`` gray or ``(H, W, 3)`` RGB array.
 
-    Images keep every colour (RGB, or 8-bit gray); a weight map is stored as
-    its colour-map indices with the colour map (viridis, or ``panel.cmap``)
-    as the palette, which is exactly the 256 colours matplotlib draws it with. The query marker is not in the
-    picture at all: the page draws it on top (an SVG outline), so no encoding
-    can change its colour.
+    WebP's lossless mode keeps every value exactly (a third smaller than PNG
+    for these pictures); every browser the book targets shows it.
     """
     from PIL import Image  # matplotlib depends on Pillow
 
+    buf = io.BytesIO()
+    mode = "L" if pixels.ndim == 2 else "RGB"
+    Image.fromarray(pixels, mode).convert("RGB").save(
+        buf, format="webp", lossless=True, quality=100, method=6, exact=True
+    )
+    return buf.getvalue()
+
+
+def _picture(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
+    """One panel as a lossless picture at one pixel per data pixel, and its range.
+
+    Images keep every colour (RGB, or 8-bit gray); a weight map is stored in
+    the 256 colours of its colour map (viridis, or ``panel.cmap``), exactly
+    the ones matplotlib draws it with. The query marker is not in the picture
+    at all: the page draws it on top (an SVG outline), so no encoding can
+    change its colour.
+    """
     data = np.asarray(panel.data, dtype=float)
     if not np.all(np.isfinite(data)):
         raise ValueError(f"Panel {panel.title!r}: data holds NaN or infinite values")
-    buf = io.BytesIO()
     if panel.kind == "image":
-        if data.ndim == 3 and data.shape[2] == 3:
-            rgb = np.round(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)
-            Image.fromarray(rgb, "RGB").save(buf, format="png", optimize=True)
-        elif data.ndim == 2:
-            gray = np.round(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)
-            Image.fromarray(gray, "L").save(buf, format="png", optimize=True)
-        else:
+        if not (data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)):
             raise ValueError(
                 f"Panel {panel.title!r}: an image must be (H, W) or (H, W, 3); "
                 f"got shape {data.shape}"
             )
-        return buf.getvalue(), None
+        pixels = np.round(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)
+        return _encode(pixels), None
     if panel.kind == "weights":
         if data.ndim != 2:
             raise ValueError(
                 f"Panel {panel.title!r}: weights must be (H, W); got shape {data.shape}"
             )
         idx, lo, hi = _weight_indices(data, panel.vmin, panel.vmax)
-        # Store only the colours used (the palette is most of a small PNG).
-        used = np.unique(idx)
-        img = Image.fromarray(np.searchsorted(used, idx).astype(np.uint8), "P")
-        img.putpalette(_lut(panel.cmap)[used].ravel().tolist())
-        img.save(buf, format="png", optimize=True)
-        return buf.getvalue(), (lo, hi)
+        return _encode(_lut(panel.cmap)[idx]), (lo, hi)
     raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {panel.kind!r}")
 
 
@@ -481,7 +484,7 @@ class FrameExplorer:
         dict per panel: ``image`` (index into ``images``), ``title``, ``alt``,
         ``range`` (``(vmin, vmax)`` of a weight map, else ``None``), ``mark``.
     images : list of bytes
-        The distinct PNG pictures (identical panels are stored once).
+        The distinct pictures, lossless WebP (identical panels are stored once).
     controls : list of (label, list of str)
         Each control's label and the readout of each of its values; the first
         two are the query row and column.
@@ -518,7 +521,7 @@ class FrameExplorer:
 def _data_uri(png: bytes) -> str:
     import base64
 
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return "data:image/webp;base64," + base64.b64encode(png).decode("ascii")
 
 
 def frame_explorer(
@@ -542,7 +545,7 @@ def frame_explorer(
     pixel), and each control offers a few values. Every combination is
     computed once, here. The result is one self-contained piece of HTML:
     native, labelled ``<input type="range">`` controls, the pictures (lossless
-    PNGs, one pixel per data pixel, scaled up sharply by the browser), a few
+    WebP, one pixel per data pixel, scaled up sharply by the browser), a few
     lines of script that swap them, ticks beside each picture at the query
     pixels on offer, and a caption. It works the same in the static book,
     JupyterLab, VS Code and Colab, with no kernel and no widget library, and
@@ -695,7 +698,7 @@ def frame_explorer(
         )
         frame = []
         for p in items:
-            png, rng = _png(p)
+            png, rng = _picture(p)
             if png not in where:
                 where[png] = len(images)
                 images.append(png)

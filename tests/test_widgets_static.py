@@ -75,8 +75,10 @@ def _parse(html):
     return p
 
 
-def _decode(png: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+def _decode(picture: bytes) -> np.ndarray:
+    img = Image.open(io.BytesIO(picture))
+    assert img.format == "WEBP"
+    return np.asarray(img.convert("RGB"))
 
 
 def test_every_range_input_has_a_label_and_a_readout():
@@ -136,7 +138,7 @@ def test_the_page_data_is_the_frames():
     for stored, frame in zip(data["frames"], ex.frames, strict=True):
         assert [p[0] for p in stored] == [p["image"] for p in frame]
         assert [p[2] for p in stored] == [p["alt"] for p in frame]
-    assert data["images"][0].startswith("data:image/png;base64,")
+    assert data["images"][0].startswith("data:image/webp;base64,")
 
 
 def test_query_marker_is_drawn_on_top_at_the_query_pixel():
