@@ -15,10 +15,11 @@ rendered book, where no Python runs). Explorers redraw a PNG inside an
 ``Image`` widget and never print or display, so that stored notebooks
 re-check cleanly under nbval.
 
-:func:`frame_explorer` is the kernel-free variant: it draws every frame of a
-coarse grid of query pixels and settings in advance and lets the sliders pick
-one with links that run in the browser (``jslink``), so it also responds in
-the static HTML book, where no Python runs.
+:func:`frame_explorer` is the kernel-free variant: it computes every frame
+of a coarse grid of query pixels and settings in advance and returns one
+self-contained piece of HTML (lossless pictures, native labelled range
+inputs, a few lines of script), so it also responds in the static HTML book,
+where no Python runs, and in any notebook front end, with no widget library.
 """
 
 from __future__ import annotations

@@ -53,10 +53,11 @@ def _stamp(notebook: Path, root: Path) -> Path:
     return stamp_dir(root) / (Path(notebook).name + ".sha256")
 
 
-def write(notebook: Path, root: Path = ROOT) -> None:
+def write(notebook: Path, root: Path = ROOT, digest: str | None = None) -> None:
+    """Stamp ``notebook`` as accepted (``digest``: its key when nbval began)."""
     target = _stamp(notebook, root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(key(Path(notebook).resolve(), root) + "\n")
+    target.write_text((digest or key(Path(notebook).resolve(), root)) + "\n")
 
 
 def stale(notebooks, root: Path = ROOT) -> list[Path]:
@@ -109,6 +110,17 @@ def ensure(notebooks, root: Path = ROOT, python: str = sys.executable) -> int:
 # --- pytest plugin: stamp every notebook whose cells all passed nbval ---
 
 
+_STATE: dict = {"seen": set(), "failed": set(), "keys": {}}
+
+
+def pytest_sessionstart(session):
+    # The keys as nbval starts: an edit made while it runs is not vouched for.
+    for arg in session.config.args:
+        path = Path(arg.split("::", 1)[0])
+        if path.suffix == ".ipynb" and path.is_file():
+            _STATE["keys"][path.resolve()] = key(path.resolve(), ROOT)
+
+
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::", 1)[0]
     if not path.endswith(".ipynb"):
@@ -118,15 +130,14 @@ def pytest_runtest_logreport(report):
         _STATE["failed"].add(path)
 
 
-_STATE: dict = {"seen": set(), "failed": set()}
-
-
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes
         return
     root = Path(str(session.config.rootpath))
     for path in sorted(_STATE["seen"] - _STATE["failed"]):
-        write(root / path, ROOT)
+        full = (root / path).resolve()
+        if full in _STATE["keys"]:
+            write(full, ROOT, _STATE["keys"][full])
 
 
 def main(argv: list[str]) -> int:
