@@ -5,7 +5,8 @@ The site is built from the outputs stored in the notebooks (``_config.yml``:
 re-checks. The rule: **the book is only built from notebooks whose stored
 outputs nbval accepted, with the current code.** A *stamp* records one
 acceptance: a file ``_build/nbval-stamps/<notebook>.sha256`` holding the hash
-of the notebook's bytes, every ``convattn/*.py`` and ``requirements.txt``. A
+of the notebook (sources, outputs, metadata; not per-cell timestamps), every
+``convattn/*.py`` and ``requirements.txt``. A
 change to any of them makes the stamp stale. Stamps are build products (never
 committed): a fresh clone has none.
 
@@ -23,6 +24,7 @@ committed): a fresh clone has none.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -39,14 +41,23 @@ def key(notebook: Path, root: Path = ROOT) -> str:
     """Hash of what a chapter's outputs depend on: it, the package, the pins."""
     h = hashlib.sha256()
     package = sorted((root / "convattn").rglob("*.py"))
-    inputs = [(Path(notebook).name, Path(notebook))]
-    inputs += [(p.relative_to(root).as_posix(), p) for p in package]
+    h.update(Path(notebook).name.encode() + b"\0" + _content(Path(notebook)) + b"\0")
+    inputs = [(p.relative_to(root).as_posix(), p) for p in package]
     inputs += [("requirements.txt", root / "requirements.txt")]
     for name, path in inputs:
         h.update(name.encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"<missing>")
         h.update(b"\0")
     return h.hexdigest()
+
+
+def _content(notebook: Path) -> bytes:
+    """The notebook without per-cell execution timestamps (which say nothing
+    about its outputs), canonically serialised."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        cell.get("metadata", {}).pop("execution", None)
+    return json.dumps(nb, sort_keys=True, ensure_ascii=False).encode()
 
 
 def _stamp(notebook: Path, root: Path) -> Path:

@@ -38,6 +38,8 @@ def run(path: Path) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:  # timestamps of an earlier run
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return seconds
 
