@@ -417,15 +417,17 @@ def _weight_indices(data: np.ndarray, vmin, vmax) -> tuple[np.ndarray, float, fl
 def _encode(pixels: np.ndarray) -> bytes:
     """Lossless WebP of a uint8 ``(H, W)`` gray or ``(H, W, 3)`` RGB array.
 
-    WebP's lossless mode keeps every value exactly (a third smaller than PNG
-    for these pictures); every browser the book targets shows it.
+    WebP's lossless mode keeps every value exactly (at effort 4, about 1.5 ms
+    for 64 x 64 pixels and 15% smaller than PNG; effort 6 is 20% smaller
+    again but a hundred times slower); every browser the book targets shows
+    it.
     """
     from PIL import Image  # matplotlib depends on Pillow
 
     buf = io.BytesIO()
     mode = "L" if pixels.ndim == 2 else "RGB"
     Image.fromarray(pixels, mode).convert("RGB").save(
-        buf, format="webp", lossless=True, quality=100, method=6, exact=True
+        buf, format="webp", lossless=True, quality=100, method=4, exact=True
     )
     return buf.getvalue()
 
