@@ -317,15 +317,18 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-controls output{font-variant-numeric:tabular-nums;white-space:nowrap}
 .cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
 .cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
-.cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem}
+.cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;color:inherit;\
+text-align:left}
 .cax-frame{display:grid;grid-template-columns:7px minmax(0,1fr);grid-template-rows:7px auto}
 .cax-frame svg{display:block;overflow:visible}
-.cax-top{width:100%;height:7px}
-.cax-left{width:7px;height:100%}
+.cax-tl{position:relative;display:block}
+.cax-tl svg{position:absolute;inset:0;width:100%;height:100%}
 .cax-tick{stroke:currentColor;stroke-width:1px;vector-effect:non-scaling-stroke}
 .cax-tick-on{stroke:#e00000;stroke-width:3px}
 .cax-pic{position:relative;line-height:0;width:100%}
-.cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0}
+.cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0;\
+padding:0!important;border:0!important;border-radius:0!important;\
+background:none!important;filter:none!important}
 .cax-pic svg{position:absolute;inset:0;width:100%;height:100%}
 .cax-ring{fill:none;vector-effect:non-scaling-stroke}
 .cax-ring-out{stroke:#fff;stroke-width:4px}
@@ -333,7 +336,7 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-cbar{display:flex;gap:.3rem;align-items:center;font-size:.75rem;\
 margin:.25rem 0 0 7px}
 .cax-cbar i{flex:1;height:.6rem;min-width:2rem}
-.cax-caption{font-size:.9rem;margin:.6rem 0 0}
+.cax-caption{font-size:.9rem;margin:.6rem 0 0;color:inherit;text-align:left}
 """
 
 _SCRIPT = """\
@@ -819,12 +822,12 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             '<figure class="cax-panel">'
             f'<figcaption class="cax-title">{esc(p["title"])}</figcaption>'
             '<div class="cax-frame"><span></span>'
-            f'<svg class="cax-q cax-top" data-s="{s:g}" viewBox="0 0 {pw} 1" '
+            f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} 1" '
             f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
-            f"{top}</svg>"
-            f'<svg class="cax-q cax-left" data-s="{s:g}" viewBox="0 0 1 {ph}" '
+            f"{top}</svg></span>"
+            f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 1 {ph}" '
             f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
-            f"{left}</svg>"
+            f"{left}</svg></span>"
             f'<div class="cax-pic"><img src="{uris[p["image"]]}" '
             f'alt="{esc(p["alt"])}" width="{width}">'
             f'<svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} {ph}" '
