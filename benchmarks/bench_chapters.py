@@ -25,6 +25,8 @@ import nbclient
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from run_notebooks import coalesce_streams  # noqa: E402
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
@@ -35,7 +37,10 @@ def _ignored(cell) -> bool:
 
 
 def _outputs(cell) -> str:
-    """A cell's outputs as bytes would be stored (metadata and counts dropped)."""
+    """A cell's outputs as bytes would be stored (metadata and counts dropped;
+    printed text merged, as tools/run_notebooks.py stores it)."""
+    cell = copy.deepcopy(cell)
+    coalesce_streams(cell)
     outs = []
     for o in cell.get("outputs", []):
         o = {k: v for k, v in o.items() if k not in ("execution_count", "metadata")}

@@ -23,6 +23,28 @@ import nbformat
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
+def coalesce_streams(cell) -> None:
+    """Merge consecutive stdout (stderr) outputs of a cell into one.
+
+    How the kernel's printed text is cut into messages depends on timing, so
+    the same text can arrive as one output or as several; merged, the stored
+    bytes are the same every run.
+    """
+    merged = []
+    for out in cell.get("outputs", []):
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1].get("name") == out.get("name")
+        ):
+            merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    if "outputs" in cell:
+        cell["outputs"] = merged
+
+
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -40,6 +62,7 @@ def run(path: Path) -> float:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:  # timestamps of an earlier run
         cell.metadata.pop("execution", None)
+        coalesce_streams(cell)
     nbformat.write(nb, path)
     return seconds
 
