@@ -27,6 +27,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from run_notebooks import coalesce_streams  # noqa: E402
+
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
