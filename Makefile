@@ -14,10 +14,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Keep hypothesis's example database out of the work tree.
 export HYPOTHESIS_STORAGE_DIRECTORY := $(CURDIR)/.venv/.hypothesis
 
-# Browser libraries the site serves itself (MathJax, require.js, the widget
-# manager), pinned in package-lock.json and installed from the npm registry
-# into _build/web_assets (never committed; tools/offline_assets.py copies them
-# into the site).
+# Browser libraries the site serves itself (MathJax), pinned in
+# package-lock.json and installed from the npm registry into _build/web_assets
+# (never committed; tools/offline_assets.py copies them into the site).
 WEB_DIR   := _build/web_assets
 WEB_STAMP := $(WEB_DIR)/.installed-stamp
 # The browser test drives Debian's Chromium; Playwright never downloads one.
@@ -25,14 +24,15 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
-	student-test book-student slides pdf pdf-test browser-kit kit lab-student
+	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit lab-student
 
 help:
 	@echo "make book   build the HTML book into _build/html"
-	@echo "make test   ruff, unit + property + doctests, nbval over book/, the book build, the browser test"
+	@echo "make test   ruff, unit + property + doctests, nbval over book/ (with the student notebooks), the book build, the browser test"
+	@echo "make notebooks  nbval over book/; stamps the notebooks it accepts (the book is built only from those)"
+	@echo "make student-test  run every student notebook (solutions removed) top to bottom"
 	@echo "make browser  check the built site in headless Chromium (offline, no kernel)"
 	@echo "make student  write student notebooks (no solutions, plain Markdown, self-checks) into student/"
-	@echo "make student-test  run every student notebook top to bottom"
 	@echo "make book-student  build the student edition of the site (no solutions) into _build/student/html"
 	@echo "make slides  one reveal.js deck per chapter into _build/slides (offline)"
 	@echo "make pdf    the whole book as _build/pdf/book.pdf (Chromium), then check it"
@@ -60,19 +60,47 @@ $(WEB_STAMP): package.json package-lock.json
 
 web-assets: $(WEB_STAMP)
 
+# ---- One execution: the site shows the outputs nbval checked ----
+# The book is rendered from the outputs stored in the notebooks
+# (_config.yml: execute_notebooks "off"), never by executing them again. Rule:
+# it is built only from notebooks whose stored outputs nbval accepted with the
+# current code. tools/nbstamps.py keeps a stamp per accepted notebook in
+# _build/nbval-stamps (a hash of the notebook, convattn/ and requirements.txt;
+# never committed). `make book` runs nbval on the notebooks without a fresh
+# stamp (all of them on a fresh clone) and refuses, naming them and the
+# command that fixes them, if nbval rejects any. tests/test_notebooks.py
+# checks the rule.
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+NBVAL := PYTHONPATH=$(CURDIR)/tools $(BIN)/python -m pytest -p nbstamps --nbval -q -p no:cacheprovider
+STUDENT_RUNS := tests/test_student.py::test_the_student_notebook_runs_top_to_bottom
+
 book: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python tools/nbstamps.py ensure $(NOTEBOOKS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Built: $(CURDIR)/_build/html/index.html"
+
+# nbval over every chapter (re-executes each once and compares every output),
+# stamping those it accepts.
+notebooks: $(STAMP)
+	$(NBVAL) $(NOTEBOOKS) -n 2 --dist loadfile
+
+# Each student notebook (solutions removed) runs top to bottom, once.
+student-test: $(STAMP)
+	$(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
+
+# `make test` runs both in one pytest session, so the two workers share out
+# chapters and student notebooks and both cores stay busy.
+notebooks-and-students: $(STAMP)
+	$(NBVAL) $(NOTEBOOKS) $(STUDENT_RUNS) -n 2 --dist loadfile
+# ---- end of the one-execution block ----
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Unit, property and doctests; the student notebooks run in their own target.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q
-
-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval book/*.ipynb -n 2 --dist loadfile -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
 
 chromium:
 	@test -x "$(CHROMIUM)" || { \
@@ -92,10 +120,6 @@ browser: $(STAMP) chromium
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book student
-
-# Every student notebook, top to bottom, once (they have no stored outputs).
-student-test: student
-	$(BIN)/python -m pytest --nbval-lax student/0*.ipynb -n 2 --dist loadfile -q -p no:cacheprovider
 
 book-student: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python tools/build_edition.py student
@@ -118,7 +142,7 @@ browser-kit: $(STAMP) chromium
 
 kit: student-test book-student slides pdf browser-kit
 
-test: lint unit notebooks book browser
+test: lint unit notebooks-and-students book browser
 
 $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt

@@ -15,10 +15,11 @@ rendered book, where no Python runs). Explorers redraw a PNG inside an
 ``Image`` widget and never print or display, so that stored notebooks
 re-check cleanly under nbval.
 
-:func:`frame_explorer` is the kernel-free variant: it draws every frame of a
-coarse grid of query pixels and settings in advance and lets the sliders pick
-one with links that run in the browser (``jslink``), so it also responds in
-the static HTML book, where no Python runs.
+:func:`frame_explorer` is the kernel-free variant: it computes every frame
+of a coarse grid of query pixels and settings in advance and returns one
+self-contained piece of HTML (lossless pictures, native labelled range
+inputs, a few lines of script), so it also responds in the static HTML book,
+where no Python runs, and in any notebook front end, with no widget library.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class Panel:
         Mark the query pixel on this panel.
     vmin, vmax : float, optional
         Colour limits of a weight map.
+    cmap : str, optional
+        Colour map of a weight map in :func:`frame_explorer` (``"RdBu_r"``,
+        centred by ``vmin = -vmax``, for signed values); viridis by default.
     """
 
     title: str
@@ -70,6 +74,7 @@ class Panel:
     mark: bool = True
     vmin: float | None = None
     vmax: float | None = None
+    cmap: str | None = None
 
 
 PanelsFn = Callable[..., Sequence[Panel]]
@@ -301,17 +306,228 @@ def _nearest(values: Sequence, start) -> int:
         return 0
 
 
-def _compact_png(data: bytes, colors: int) -> bytes:
-    """Re-encode a PNG with a palette of ``colors`` colours (a third the bytes)."""
-    if not colors:
-        return data
+# --- The kernel-free explorer: precomputed frames behind native range inputs ---
+
+_CSS = """\
+.convattn-frame-explorer{margin:1rem 0;max-width:100%}
+.cax-controls{display:grid;grid-template-columns:max-content minmax(6rem,18rem) \
+max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
+.cax-controls label{font-weight:600}
+.cax-controls input[type=range]{width:100%;margin:0}
+.cax-controls output{font-variant-numeric:tabular-nums;white-space:nowrap}
+.cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
+.cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
+.cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;color:inherit;\
+text-align:left}
+.cax-frame{display:grid;grid-template-columns:7px minmax(0,1fr);grid-template-rows:7px auto}
+.cax-frame svg{display:block;overflow:visible}
+.cax-tl{position:relative;display:block}
+.cax-tl svg{position:absolute;inset:0;width:100%;height:100%}
+.cax-tick{stroke:currentColor;stroke-width:1px;vector-effect:non-scaling-stroke}
+.cax-tick-on{stroke:#e00000;stroke-width:3px}
+.cax-pic{position:relative;line-height:0;width:100%}
+.cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0;\
+padding:0!important;border:0!important;border-radius:0!important;\
+background:none!important;filter:none!important}
+.cax-pic svg{position:absolute;inset:0;width:100%;height:100%}
+.cax-ring{fill:none;vector-effect:non-scaling-stroke}
+.cax-ring-out{stroke:#fff;stroke-width:4px}
+.cax-ring-in{stroke:#e00000;stroke-width:2px}
+.cax-cbar{display:flex;gap:.3rem;align-items:center;font-size:.75rem;\
+margin:.25rem 0 0 7px}
+.cax-cbar i{flex:1;height:.6rem;min-width:2rem}
+.cax-caption{font-size:.9rem;margin:.6rem 0 0;color:inherit;text-align:left}
+"""
+
+_SCRIPT = """\
+(function () {
+  var me = document.currentScript;
+  var root = (me && me.closest(".convattn-frame-explorer")) ||
+    document.getElementById("%(id)s");
+  if (!root || root.getAttribute("data-ready")) return;
+  root.setAttribute("data-ready", "1");
+  var d = JSON.parse(root.querySelector("script.cax-data").textContent);
+  var inputs = root.querySelectorAll("input.cax-range");
+  var panels = root.querySelectorAll(".cax-panel");
+  function show() {
+    var f = 0;
+    inputs.forEach(function (inp, a) {
+      var i = Number(inp.value), text = d.labels[a][i];
+      f = f * d.labels[a].length + i;
+      inp.setAttribute("aria-valuetext", text);
+      root.querySelector("output[for='" + inp.id + "']").textContent = text;
+    });
+    var r = d.rows[inputs[0].value], c = d.cols[inputs[1].value];
+    d.frames[f].forEach(function (p, k) {
+      var el = panels[k], img = el.querySelector("img");
+      img.src = d.images[p[0]];
+      img.alt = p[2];
+      el.querySelector(".cax-title").textContent = p[1];
+      var bar = el.querySelector(".cax-cbar");
+      if (bar) {
+        bar.hidden = p[3] === null;
+        bar.firstChild.textContent = p[3];
+        bar.lastChild.textContent = p[4];
+      }
+      el.querySelectorAll(".cax-q").forEach(function (m) {
+        m.style.visibility = p[5] ? "visible" : "hidden";
+        var s = Number(m.getAttribute("data-s"));
+        m.querySelectorAll("rect").forEach(function (q) {
+          q.setAttribute("x", c + 0.5 - s / 2);
+          q.setAttribute("y", r + 0.5 - s / 2);
+        });
+      });
+      el.querySelectorAll(".cax-tick").forEach(function (t) {
+        var v = Number(t.getAttribute("data-v"));
+        var on = t.getAttribute("data-axis") === "row" ? v === r : v === c;
+        t.classList.toggle("cax-tick-on", on);
+      });
+    });
+  }
+  inputs.forEach(function (inp) { inp.addEventListener("input", show); });
+  show();
+})();
+"""
+
+
+def _lut(name: str | None = None) -> np.ndarray:
+    """The 256 colours of a matplotlib colour map (viridis by default), as bytes."""
+    from matplotlib import colormaps
+
+    cmap = colormaps[name or plotting.WEIGHT_CMAP]
+    if cmap.N != 256:
+        raise ValueError(f"cmap must have 256 colours; {name!r} has {cmap.N}")
+    return cmap(np.arange(cmap.N), bytes=True)[:, :3]
+
+
+def _weight_indices(data: np.ndarray, vmin, vmax) -> tuple[np.ndarray, float, float]:
+    """Colour-map indices 0..255 of a weight map, as matplotlib computes them.
+
+    ``Normalize(vmin, vmax)`` then ``Colormap.__call__``: ``floor(x * N)``,
+    the top value folded into the last colour, clipped; a constant map
+    (``vmin == vmax``) normalises to 0.
+    """
+    lo = float(np.min(data)) if vmin is None else float(vmin)
+    hi = float(np.max(data)) if vmax is None else float(vmax)
+    if hi > lo:
+        scaled = (data - lo) / (hi - lo) * 256.0
+    else:
+        scaled = np.zeros_like(data)
+    idx = np.clip(np.floor(scaled), 0, 255).astype(np.uint8)
+    return idx, lo, hi
+
+
+def _encode(pixels: np.ndarray) -> bytes:
+    """Lossless WebP of a uint8 ``(H, W)`` gray or ``(H, W, 3)`` RGB array.
+
+    WebP's lossless mode keeps every value exactly (at effort 4, about 1.5 ms
+    for 64 x 64 pixels and 15% smaller than PNG; effort 6 is 20% smaller
+    again but a hundred times slower); every browser the book targets shows
+    it.
+    """
     from PIL import Image  # matplotlib depends on Pillow
 
-    img = Image.open(io.BytesIO(data)).convert("RGB")
-    img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=0)
     buf = io.BytesIO()
-    img.save(buf, format="png", optimize=True)
+    mode = "L" if pixels.ndim == 2 else "RGB"
+    Image.fromarray(pixels, mode).convert("RGB").save(
+        buf, format="webp", lossless=True, quality=100, method=4, exact=True
+    )
     return buf.getvalue()
+
+
+def _picture(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
+    """One panel as a lossless picture at one pixel per data pixel, and its range.
+
+    Images keep every colour (RGB, or 8-bit gray); a weight map is stored in
+    the 256 colours of its colour map (viridis, or ``panel.cmap``), exactly
+    the ones matplotlib draws it with. The query marker is not in the picture
+    at all: the page draws it on top (an SVG outline), so no encoding can
+    change its colour.
+    """
+    data = np.asarray(panel.data, dtype=float)
+    if not np.all(np.isfinite(data)):
+        raise ValueError(f"Panel {panel.title!r}: data holds NaN or infinite values")
+    if panel.kind == "image":
+        if not (data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)):
+            raise ValueError(
+                f"Panel {panel.title!r}: an image must be (H, W) or (H, W, 3); "
+                f"got shape {data.shape}"
+            )
+        pixels = np.round(np.clip(data, 0.0, 1.0) * 255).astype(np.uint8)
+        return _encode(pixels), None
+    if panel.kind == "weights":
+        if data.ndim != 2:
+            raise ValueError(
+                f"Panel {panel.title!r}: weights must be (H, W); got shape {data.shape}"
+            )
+        idx, lo, hi = _weight_indices(data, panel.vmin, panel.vmax)
+        return _encode(_lut(panel.cmap)[idx]), (lo, hi)
+    raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {panel.kind!r}")
+
+
+def _gradient_css(name: str | None = None) -> str:
+    lut = _lut(name)
+    stops = ", ".join(
+        "#{:02x}{:02x}{:02x}".format(*lut[i])
+        for i in np.linspace(0, 255, 9).astype(int)
+    )
+    return f"linear-gradient(to right, {stops})"
+
+
+@dataclass
+class FrameExplorer:
+    """What :func:`frame_explorer` returns: a self-contained HTML explorer.
+
+    Display it (the last expression of a cell): Jupyter shows ``html``
+    (``_repr_html_``), and the plain-text form names what it holds.
+
+    Attributes
+    ----------
+    html : str
+        The whole explorer: frames, range inputs, caption, style and script.
+    frames : list of list of dict
+        For each frame (the settings in row-major order of the controls), one
+        dict per panel: ``image`` (index into ``images``), ``title``, ``alt``,
+        ``range`` (``(vmin, vmax)`` of a weight map, else ``None``), ``mark``.
+    images : list of bytes
+        The distinct pictures, lossless WebP (identical panels are stored once).
+    controls : list of (label, list of str)
+        Each control's label and the readout of each of its values; the first
+        two are the query row and column.
+    values : list of list
+        The values behind each control.
+    """
+
+    html: str
+    frames: list
+    images: list
+    controls: list
+    values: list
+    start: list
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        sizes = " x ".join(f"{label}: {len(v)}" for label, v in self.controls)
+        kb = sum(len(b) for b in self.images) / 1000
+        return (
+            f"<frame explorer: {len(self.frames)} frames ({sizes}), "
+            f"{len(self.frames[0])} panels, {len(self.images)} pictures, {kb:.0f} kB>"
+        )
+
+    def frame_index(self, indices: Sequence[int]) -> int:
+        """The frame shown with control ``a`` at position ``indices[a]``."""
+        f = 0
+        for (_, labels), i in zip(self.controls, indices, strict=True):
+            f = f * len(labels) + int(i)
+        return f
+
+
+def _data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/webp;base64," + base64.b64encode(png).decode("ascii")
 
 
 def frame_explorer(
@@ -322,23 +538,35 @@ def frame_explorer(
     stride: int = 16,
     size: float = 1.8,
     max_frames: int = 64,
-    colors: int = 64,
-) -> widgets.VBox:
-    """An explorer that needs no kernel: every frame drawn in advance.
+    colors: int = 0,
+    caption: str | None = None,
+    number: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    start: Mapping[str, object] | None = None,
+) -> FrameExplorer:
+    """An explorer that needs no kernel: every frame computed in advance.
 
     The same ``panels`` function as :func:`query_explorer`; the query pixel
     moves on a grid of every ``stride``-th pixel (through the starting query
-    pixel), and each control offers a few values. Every combination is drawn
-    once, here, into an ``Image`` widget; nested ``Stack`` widgets hold them,
-    and each slider's ``index`` is linked in the browser (``jslink``) to the
-    ``selected_index`` of the stacks of its level. Moving a slider therefore
-    changes the picture in a static HTML page as well as in Jupyter, with no
-    Python running.
+    pixel), and each control offers a few values. Every combination is
+    computed once, here. The result is one self-contained piece of HTML:
+    native, labelled ``<input type="range">`` controls, the pictures (lossless
+    WebP, one pixel per data pixel, scaled up sharply by the browser), a few
+    lines of script that swap them, ticks beside each picture at the query
+    pixels on offer, and a caption. It works the same in the static book,
+    JupyterLab, VS Code and Colab, with no kernel and no widget library, and
+    the same inputs always give the same bytes.
+
+    Weight maps are drawn opaque in viridis (the photo is a panel of its own),
+    each with a colour bar giving its range; the query pixel is outlined in
+    red on every panel with ``mark=True``. Each picture's alt text names its
+    panel and the setting shown, and follows the controls.
 
     Parameters
     ----------
     panels : callable
-        ``panels(row, col, **controls) -> list of Panel``.
+        ``panels(row, col, **controls) -> list of Panel``; every call returns
+        the same number of panels.
     shape : (H, W)
         Image size.
     query : (row, col), optional
@@ -347,25 +575,33 @@ def frame_explorer(
         The values each extra control offers: a ``SelectionSlider`` or
         ``Dropdown`` (its options), an ``IntSlider``/``FloatSlider`` (``min`` to
         ``max`` in steps of ``step``), a ``FloatLogSlider`` (its exponents), or a
-        plain list of values. The widget's value is the starting value. Each
-        becomes a ``SelectionSlider`` with the control's description.
+        plain list of values (the first is the starting value). A widget's
+        value is the starting value and its description the label.
     stride : int
         Spacing of the query grid in pixels.
     size : float
-        Inches per panel.
+        Displayed width of each panel, in inches of 90 px (it shrinks to fit
+        a narrow screen).
     max_frames : int
-        Refuse to draw more frames than this. Every frame is stored in the
-        notebook and in the page (5-13 kB each at the defaults, up to about
-        0.8 MB for 64 frames), and drawing one takes about 0.1 s.
+        Refuse to compute more frames than this (each is stored in the
+        notebook and the page).
     colors : int
-        Palette size of the stored PNGs; 0 keeps full colour.
+        Kept for compatibility; frames are always stored without loss.
+    caption : str, optional
+        The figure's caption, shown under it.
+    number : str, optional
+        Its figure number, e.g. ``"3.2"``: the caption then starts
+        "Interactive figure 3.2.".
+    labels : dict of str to str, optional
+        Readable labels of the controls, by name (``{"alpha": "α"}``); by
+        default a widget's description, else the name with spaces.
+    start : dict of str to value, optional
+        Starting values of controls given as lists, by name (a widget's own
+        value is its start).
 
     Returns
     -------
-    ipywidgets.VBox
-        Sliders, then the picture. Its attribute ``frame_links`` lists the
-        ``jslink`` links, from a slider's ``index`` to a stack's
-        ``selected_index``.
+    FrameExplorer
 
     Examples
     --------
@@ -374,12 +610,15 @@ def frame_explorer(
     ...     w = np.zeros((8, 8))
     ...     w[row, col] = scale
     ...     return [Panel("w", w, vmin=0, vmax=2)]
-    >>> box = frame_explorer(panels, (8, 8), stride=4, controls={"scale": [1.0, 2.0]})
-    >>> [s.description for s in box.children[0].children + box.children[1].children]
+    >>> ex = frame_explorer(panels, (8, 8), stride=4, controls={"scale": [1.0, 2.0]})
+    >>> len(ex.frames), len(ex.images)  # 2 rows x 2 columns x 2 scales
+    (8, 8)
+    >>> [label for label, _ in ex.controls]
     ['query row', 'query col', 'scale']
-    >>> len(box.frame_links)  # 1 row stack, 2 col stacks, 4 scale stacks
-    7
+    >>> ex.html.count('type="range"')
+    3
     """
+    del colors  # frames are lossless
     if not callable(panels):
         raise TypeError(f"panels must be callable; got {type(panels).__name__}")
     if len(shape) < 2:
@@ -394,9 +633,24 @@ def frame_explorer(
     r0, c0 = query if query is not None else (h // 2, w // 2)
     if not (0 <= r0 < h and 0 <= c0 < w):
         raise ValueError(f"query must lie inside the image {h}x{w}; got {query!r}")
+    if labels is not None and not isinstance(labels, Mapping):
+        raise TypeError(f"labels must be a dict; got {type(labels).__name__}")
+    if caption is not None and not isinstance(caption, str):
+        raise TypeError(f"caption must be a str; got {type(caption).__name__}")
+    labels = dict(labels or {})
+    unknown = set(labels) - set(controls or {}) - {"row", "col"}
+    if unknown:
+        raise ValueError(f"labels names no control: {sorted(unknown)}")
+    if start is not None and not isinstance(start, Mapping):
+        raise TypeError(f"start must be a dict; got {type(start).__name__}")
+    start = dict(start or {})
+    if set(start) - set(controls or {}):
+        raise ValueError(
+            f"start names no control: {sorted(set(start) - set(controls or {}))}"
+        )
 
     names = ["row", "col"]
-    descriptions = ["query row", "query col"]
+    titles = [labels.get("row", "query row"), labels.get("col", "query col")]
     axes_values = [
         list(range(r0 % stride, h, stride)),
         list(range(c0 % stride, w, stride)),
@@ -404,13 +658,19 @@ def frame_explorer(
     axes_labels = [[str(v) for v in vals] for vals in axes_values]
     starts = [axes_values[0].index(r0), axes_values[1].index(c0)]
     for name, control in (controls or {}).items():
-        values, labels, start = _control_values(name, control)
+        values, value_labels, first = _control_values(name, control)
+        if name in start:
+            if start[name] not in values:
+                raise ValueError(
+                    f"start[{name!r}] must be one of {values}; got {start[name]!r}"
+                )
+            first = start[name]
         names.append(name)
-        desc = getattr(control, "description", "") or name
-        descriptions.append(desc)
+        desc = getattr(control, "description", "") or name.replace("_", " ")
+        titles.append(labels.get(name, desc))
         axes_values.append(values)
-        axes_labels.append(labels)
-        starts.append(_nearest(values, start))
+        axes_labels.append(value_labels)
+        starts.append(_nearest(values, first))
     n_frames = int(np.prod([len(v) for v in axes_values]))
     if n_frames > max_frames:
         counts = " x ".join(
@@ -421,51 +681,166 @@ def frame_explorer(
             f"({counts}); raise stride or offer fewer values"
         )
 
-    style = {"description_width": "initial"}
-    sliders = [
-        widgets.SelectionSlider(
-            options=list(zip(labels, range(len(labels)), strict=True)),
-            index=start,
-            description=desc,
-            style=style,
-            continuous_update=True,
-        )
-        for labels, start, desc in zip(axes_labels, starts, descriptions, strict=True)
-    ]
-
-    pictures: dict[bytes, widgets.Image] = {}
-
-    def picture(settings: dict) -> widgets.Image:
-        r, c = settings["row"], settings["col"]
-        items = panels(**settings)
-        png = _compact_png(render_png(items, (r, c), size=size), colors)
-        if png not in pictures:  # identical frames share one widget
-            pictures[png] = _Picture(
-                value=png, format="png", tooltip=_describe(items, settings)
+    images: list[bytes] = []
+    where: dict[bytes, int] = {}
+    frames: list[list[dict]] = []
+    shapes: list[tuple[int, int]] | None = None
+    for combo in np.ndindex(*[len(v) for v in axes_values]):
+        settings = {n: v[i] for n, v, i in zip(names, axes_values, combo, strict=True)}
+        items = list(panels(**settings))
+        if not items or not all(isinstance(p, Panel) for p in items):
+            raise TypeError("panels must return a non-empty list of Panel")
+        these = [tuple(np.shape(p.data)[:2]) for p in items]
+        if shapes is None:
+            shapes = these
+        elif these != shapes:
+            raise ValueError(
+                "panels must return the same panels (number and shapes) for "
+                f"every setting; got {these} and {shapes}"
             )
-        return pictures[png]
-
-    links: list[widgets.Widget] = []
-
-    def build(level: int, settings: dict):
-        if level == len(names):
-            return picture(settings)
-        children = [
-            build(level + 1, {**settings, names[level]: v}) for v in axes_values[level]
-        ]
-        stack = widgets.Stack(children=children, selected_index=starts[level])
-        links.append(
-            widgets.jslink((sliders[level], "index"), (stack, "selected_index"))
+        said = ", ".join(
+            f"{t} {lab[i]}"
+            for t, lab, i in zip(titles, axes_labels, combo, strict=True)
         )
-        return stack
+        frame = []
+        for p in items:
+            png, rng = _picture(p)
+            if png not in where:
+                where[png] = len(images)
+                images.append(png)
+            frame.append(
+                {
+                    "image": where[png],
+                    "title": p.title,
+                    "alt": f"{p.title}; {said}.",
+                    "range": rng,
+                    "mark": bool(p.mark),
+                    "cmap": p.cmap,
+                }
+            )
+        frames.append(frame)
 
-    root = build(0, {})
-    boxes = [widgets.HBox(sliders[:2])]
-    if len(sliders) > 2:
-        boxes.append(widgets.HBox(sliders[2:]))
-    # Classes by which the book's browser test finds kernel-free explorers.
-    root.add_class("convattn-frames")
-    box = widgets.VBox([*boxes, root])
-    box.add_class("convattn-frame-explorer")
-    box.frame_links = links
-    return box
+    controls_out = [(t, lab) for t, lab in zip(titles, axes_labels, strict=True)]
+    ex = FrameExplorer(
+        html="",
+        frames=frames,
+        images=images,
+        controls=controls_out,
+        values=axes_values,
+        start=starts,
+    )
+    ex.html = _explorer_html(ex, shapes, size, caption, number)
+    return ex
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> str:
+    import hashlib
+    import html as html_lib
+    import json
+
+    esc = html_lib.escape
+    uris = [_data_uri(png) for png in ex.images]
+    rows, cols = ex.values[0], ex.values[1]
+    data = {
+        "labels": [lab for _, lab in ex.controls],
+        "rows": rows,
+        "cols": cols,
+        "images": uris,
+        "frames": [
+            [
+                [
+                    p["image"],
+                    p["title"],
+                    p["alt"],
+                    None if p["range"] is None else _fmt(p["range"][0]),
+                    None if p["range"] is None else _fmt(p["range"][1]),
+                    p["mark"],
+                ]
+                for p in frame
+            ]
+            for frame in ex.frames
+        ],
+    }
+    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    payload = payload.replace("</", "<\\/")
+    uid = "cax-" + hashlib.sha1(payload.encode()).hexdigest()[:12]
+    start = ex.frames[ex.frame_index(ex.start)]
+    r, c = rows[ex.start[0]], cols[ex.start[1]]
+    width = round(size * 90)
+
+    out = [
+        f'<figure class="convattn-frame-explorer" id="{uid}" '
+        f'style="--cax-w:{width}px">',
+        f"<style>{_CSS}</style>",
+        '<div class="cax-controls">',
+    ]
+    for a, (title, value_labels) in enumerate(ex.controls):
+        i = ex.start[a]
+        out.append(
+            f'<label for="{uid}-{a}">{esc(title)}</label>'
+            f'<input type="range" class="cax-range" id="{uid}-{a}" min="0" '
+            f'max="{len(value_labels) - 1}" step="1" value="{i}" '
+            f'aria-valuetext="{esc(value_labels[i])}">'
+            f'<output for="{uid}-{a}" style="min-width:'
+            f'{max(len(v) for v in value_labels)}ch">{esc(value_labels[i])}</output>'
+        )
+    out.append("</div>")
+    out.append('<div class="cax-panels">')
+    for p, (ph, pw) in zip(start, shapes, strict=True):
+        hidden = "" if p["mark"] else ' style="visibility:hidden"'
+        s = max(1.0, round(max(ph, pw) / 40))
+        top = "".join(
+            f'<line class="cax-tick{" cax-tick-on" if v == c else ""}" '
+            f'data-axis="col" data-v="{v}" x1="{v + 0.5}" x2="{v + 0.5}" y1="0" y2="1"/>'
+            for v in cols
+            if v < pw
+        )
+        left = "".join(
+            f'<line class="cax-tick{" cax-tick-on" if v == r else ""}" '
+            f'data-axis="row" data-v="{v}" y1="{v + 0.5}" y2="{v + 0.5}" x1="0" x2="1"/>'
+            for v in rows
+            if v < ph
+        )
+        rings = "".join(
+            f'<rect class="cax-ring {cls}" x="{c + 0.5 - s / 2:g}" '
+            f'y="{r + 0.5 - s / 2:g}" width="{s:g}" height="{s:g}"/>'
+            for cls in ("cax-ring-out", "cax-ring-in")
+        )
+        bar = ""
+        if p["range"] is not None:
+            lo, hi = (_fmt(v) for v in p["range"])
+            bar = (
+                f'<div class="cax-cbar" aria-hidden="true"><span>{lo}</span>'
+                f'<i style="background:{_gradient_css(p["cmap"])}"></i>'
+                f"<span>{hi}</span></div>"
+            )
+        out.append(
+            '<figure class="cax-panel">'
+            f'<figcaption class="cax-title">{esc(p["title"])}</figcaption>'
+            '<div class="cax-frame"><span></span>'
+            f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} 1" '
+            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
+            f"{top}</svg></span>"
+            f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 1 {ph}" '
+            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
+            f"{left}</svg></span>"
+            f'<div class="cax-pic"><img src="{uris[p["image"]]}" '
+            f'alt="{esc(p["alt"])}" width="{width}">'
+            f'<svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} {ph}" '
+            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>{rings}</svg>'
+            f"</div></div>{bar}</figure>"
+        )
+    out.append("</div>")
+    if caption or number:
+        lead = f"<strong>Interactive figure {esc(number)}.</strong> " if number else ""
+        out.append(
+            f'<figcaption class="cax-caption">{lead}{esc(caption or "")}</figcaption>'
+        )
+    out.append(f'<script type="application/json" class="cax-data">{payload}</script>')
+    out.append(f"<script>{_SCRIPT % {'id': uid}}</script>")
+    out.append("</figure>")
+    return "\n".join(out)

@@ -1,21 +1,31 @@
-"""The kernel-free explorer: frames drawn in advance, chosen by browser-side links.
+"""The kernel-free explorer: one self-contained piece of HTML.
 
-The static book has no Python, so `frame_explorer` must (1) store a distinct
-picture for each setting, (2) link every slider to the stacks of its level
-with a `jslink` that the saved widget state carries, and (3) put each frame
-at the stack position its slider index points to.
+The static book has no Python, so `frame_explorer` must (1) store, without
+loss, the right pictures for every setting, in the order its script reads
+them, (2) offer native range inputs with accessible names and readable
+readouts, (3) mark the query pixel outside the pictures, where no encoding
+can change its colour, and (4) give the same bytes every time (nbval
+compares the HTML, and re-executing a chapter must change nothing). The
+script itself is exercised in a real browser by tests/browser/check_site.py.
 """
+
+import io
+import json
+import re
+from html.parser import HTMLParser
 
 import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from ipywidgets.embed import embed_data
-from ipywidgets.widgets.widget_link import Link
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+from PIL import Image
 
 from convattn import widgets
 
 SHAPE = (8, 8)
+PHOTO = np.random.default_rng(0).random((*SHAPE, 3))
 
 
 @pytest.fixture(autouse=True)
@@ -27,25 +37,11 @@ def _close_figures():
 def _panels(row, col, scale=1.0):
     w = np.zeros(SHAPE)
     w[row, col] = scale
-    return [widgets.Panel(f"scale {scale:g}", w, vmin=0.0, vmax=2.0)]
-
-
-def _sliders(box):
-    return [s for hbox in box.children[:-1] for s in hbox.children]
-
-
-def _visible(box, indices):
-    """Follow the stacks as the browser would, with slider ``i`` at ``indices[i]``."""
-    level_of = {id(s): i for i, s in enumerate(_sliders(box))}
-    index_of_stack = {
-        id(link.target[0]): indices[level_of[id(link.source[0])]]
-        for link in box.frame_links
-    }
-    node = box.children[-1]
-    while isinstance(node, ipywidgets.Stack):
-        node = node.children[index_of_stack[id(node)]]
-    assert isinstance(node, ipywidgets.Image)
-    return node
+    w[0, 0] = 0.3
+    return [
+        widgets.Panel("photo", PHOTO, kind="image"),
+        widgets.Panel(f"scale {scale:g}", w, vmin=0.0, vmax=2.0),
+    ]
 
 
 def _explorer(**kwargs):
@@ -53,115 +49,164 @@ def _explorer(**kwargs):
     return widgets.frame_explorer(_panels, SHAPE, query=(5, 2), stride=4, **kwargs)
 
 
-def test_sliders_offer_the_grid_through_the_query_pixel():
-    box = _explorer()
-    row, col, scale = _sliders(box)
-    assert [row.description, col.description, scale.description] == [
-        "query row",
-        "query col",
-        "scale",
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: dict[str, str] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(dict(attrs).get("id") or dict(attrs).get("for") or tag)
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self._open:
+            self.text[self._open[-1]] = self.text.get(self._open[-1], "") + data
+
+
+def _parse(html):
+    p = _Tags()
+    p.feed(html)
+    return p
+
+
+def _decode(picture: bytes) -> np.ndarray:
+    img = Image.open(io.BytesIO(picture))
+    assert img.format == "WEBP"
+    return np.asarray(img.convert("RGB"))
+
+
+def test_every_range_input_has_a_label_and_a_readout():
+    ex = _explorer(labels={"scale": "scale s"})
+    tags = _parse(ex.html).tags
+    inputs = [a for t, a in tags if t == "input"]
+    labels = {a["for"] for t, a in tags if t == "label"}
+    outputs = {a["for"] for t, a in tags if t == "output"}
+    assert [a["type"] for a in inputs] == ["range"] * 3
+    assert all(a["id"] in labels and a["id"] in outputs for a in inputs)
+    assert [label for label, _ in ex.controls] == ["query row", "query col", "scale s"]
+    assert [lab for _, lab in ex.controls] == [
+        ["1", "5"],
+        ["2", "6"],
+        ["0.5", "1", "2"],
     ]
-    assert row._options_labels == ("1", "5") and row.index == 1
-    assert col._options_labels == ("2", "6") and col.index == 0
-    assert scale._options_labels == ("0.5", "1", "2") and scale.index == 0
+    # The inputs start at the starting setting, and say its value in words.
+    assert [int(a["value"]) for a in inputs] == [1, 0, 0]
+    assert [a["aria-valuetext"] for a in inputs] == ["5", "2", "0.5"]
+    assert [int(a["max"]) for a in inputs] == [1, 1, 2]
 
 
-def test_every_stack_is_jslinked_to_the_slider_of_its_level():
-    box = _explorer()
-    sliders = _sliders(box)
-    links = box.frame_links
-    assert all(isinstance(link, Link) for link in links)
-    assert all(link.source[1] == "index" for link in links)
-    assert all(link.target[1] == "selected_index" for link in links)
-    per_slider = [sum(link.source[0] is s for link in links) for s in sliders]
-    assert per_slider == [1, 2, 4]  # 1 row stack, 2 col stacks, 2 * 2 scale stacks
-    stacks = []
-
-    def walk(w):
-        if isinstance(w, ipywidgets.Stack):
-            stacks.append(w)
-            for c in w.children:
-                walk(c)
-
-    walk(box.children[-1])
-    assert {id(s) for s in stacks} == {id(link.target[0]) for link in links}
-    # The links and stacks are in the state a notebook saves for a static page.
-    state = embed_data(views=[box])["manager_state"]["state"]
-    assert len(links) == 7
-    for link in links:
-        model = state[link.model_id]
-        assert model["model_name"] == "LinkModel"
-        source, target = model["state"]["source"], model["state"]["target"]
-        assert source == [f"IPY_MODEL_{link.source[0].model_id}", "index"]
-        assert target == [f"IPY_MODEL_{link.target[0].model_id}", "selected_index"]
-        assert state[link.target[0].model_id]["model_name"] == "StackModel"
-
-
-def test_frames_differ_and_sit_where_their_indices_point():
-    box = _explorer()
-    seen = set()
+def test_pictures_are_lossless_and_sit_where_the_script_looks():
+    ex = _explorer()
+    cmap = colormaps["viridis"]
+    norm = Normalize(0.0, 2.0)
     for i, r in enumerate((1, 5)):
         for j, c in enumerate((2, 6)):
             for k, s in enumerate((0.5, 1.0, 2.0)):
-                frame = _visible(box, (i, j, k)).value
-                # An explorer with that one setting draws its single frame
-                # independently: it must be the same picture.
-                alone = widgets.frame_explorer(
-                    _panels, SHAPE, query=(r, c), stride=8, controls={"scale": [s]}
+                photo, weights = ex.frames[ex.frame_index((i, j, k))]
+                np.testing.assert_array_equal(
+                    _decode(ex.images[photo["image"]]),
+                    np.round(PHOTO * 255).astype(np.uint8),
                 )
-                assert frame == _visible(alone, (0, 0, 0)).value
-                seen.add(frame)
-    assert len(seen) == 12
+                expected = _panels(r, c, s)[1].data
+                np.testing.assert_array_equal(
+                    _decode(ex.images[weights["image"]]),
+                    cmap(norm(expected), bytes=True)[..., :3],
+                )
+                assert weights["title"] == f"scale {s:g}"
+                assert weights["range"] == (0.0, 2.0)
+                assert f"query row {r}, query col {c}, scale {s:g}" in weights["alt"]
+    # The photo never changes: it is stored once.
+    assert len(ex.images) == 1 + 12
 
 
-def test_starting_frame_matches_the_starting_setting():
-    box = _explorer(
-        controls={"scale": ipywidgets.FloatSlider(1.0, min=0.5, max=2.0, step=0.5)}
-    )
-    indices = [s.index for s in _sliders(box)]
-    assert indices == [1, 0, 1]
-    alone = widgets.frame_explorer(
-        _panels, SHAPE, query=(5, 2), stride=8, controls={"scale": [1.0]}
-    )
-    assert _visible(box, indices).value == _visible(alone, (0, 0, 0)).value
+def test_the_page_data_is_the_frames():
+    ex = _explorer()
+    payload = re.search(
+        r'<script type="application/json" class="cax-data">(.*?)</script>',
+        ex.html,
+        re.S,
+    ).group(1)
+    data = json.loads(payload)
+    assert data["rows"] == [1, 5] and data["cols"] == [2, 6]
+    assert len(data["frames"]) == len(ex.frames) == 12
+    for stored, frame in zip(data["frames"], ex.frames, strict=True):
+        assert [p[0] for p in stored] == [p["image"] for p in frame]
+        assert [p[2] for p in stored] == [p["alt"] for p in frame]
+    assert data["images"][0].startswith("data:image/webp;base64,")
 
 
-def test_identical_frames_share_one_image_widget():
+def test_query_marker_is_drawn_on_top_at_the_query_pixel():
+    ex = _explorer()
+    tags = _parse(ex.html).tags
+    rings = [a for t, a in tags if t == "rect" and "cax-ring-in" in a["class"]]
+    assert len(rings) == 2  # one per marked panel
+    assert all((a["x"], a["y"], a["width"]) == ("2", "5", "1") for a in rings)
+    # Ticks beside each picture mark the query pixels on offer, the current one on.
+    ticks = [a for t, a in tags if t == "line"]
+    on = {(a["data-axis"], a["data-v"]) for a in ticks if "cax-tick-on" in a["class"]}
+    assert on == {("row", "5"), ("col", "2")}
+    assert {a["data-v"] for a in ticks if a["data-axis"] == "col"} == {"2", "6"}
+    # The picture shown before any script runs is the starting frame.
+    imgs = [a for t, a in tags if t == "img"]
+    start = ex.frames[ex.frame_index(ex.start)]
+    assert [a["alt"] for a in imgs] == [p["alt"] for p in start]
+
+
+def test_same_input_same_bytes_and_no_random_ids():
+    a, b = _explorer().html, _explorer().html
+    assert a == b
+    other = _explorer(controls={"scale": [0.5, 1.0]}).html
+    ids = re.findall(r'id="(cax-[0-9a-f]+)"', a)
+    assert ids and ids[0] not in other
+
+
+def test_caption_and_figure_number():
+    ex = _explorer(caption="Weights & more.", number="3.2")
+    text = _parse(ex.html).text
+    assert any("Interactive figure 3.2." in t for t in text.values())
+    assert "Weights &amp; more." in ex.html
+
+
+def test_controls_as_widgets_or_lists():
+    for control, labels, start in [
+        (ipywidgets.IntSlider(value=5, min=3, max=9, step=2), ["3", "5", "7", "9"], 1),
+        (ipywidgets.SelectionSlider(options=[1, 4, 16], value=4), ["1", "4", "16"], 1),
+        (ipywidgets.Dropdown(options=["a", "b"], value="b"), ["a", "b"], 1),
+        (
+            ipywidgets.FloatLogSlider(value=0.1, base=10, min=-2, max=0, step=1),
+            ["0.01", "0.1", "1"],
+            1,
+        ),
+        ([0.25, 0.5], ["0.25", "0.5"], 0),
+    ]:
+
+        def panels(row, col, s=None):
+            return [widgets.Panel("w", np.zeros(SHAPE))]
+
+        ex = widgets.frame_explorer(panels, SHAPE, stride=8, controls={"s": control})
+        assert ex.controls[-1][1] == labels
+        assert ex.start[-1] == start
+
+
+def test_start_picks_the_starting_value_of_a_list():
+    ex = _explorer(start={"scale": 1.0})
+    assert ex.start == [1, 0, 1]
+    tags = _parse(ex.html).tags
+    assert [a["value"] for t, a in tags if t == "input"] == ["1", "0", "1"]
+
+
+def test_identical_pictures_are_stored_once():
     def same(row, col, scale=1.0):
         return [widgets.Panel("flat", np.ones(SHAPE), mark=False)]
 
-    box = widgets.frame_explorer(same, SHAPE, stride=4, controls={"scale": [1, 2]})
-    images = {
-        id(_visible(box, (i, j, k))) for i in (0, 1) for j in (0, 1) for k in (0, 1)
-    }
-    assert len(images) == 1
-
-
-@pytest.mark.parametrize(
-    "control, labels, start",
-    [
-        (ipywidgets.IntSlider(value=5, min=3, max=9, step=2), ("3", "5", "7", "9"), 1),
-        (ipywidgets.SelectionSlider(options=[1, 4, 16], value=4), ("1", "4", "16"), 1),
-        (ipywidgets.Dropdown(options=["a", "b"], value="b"), ("a", "b"), 1),
-        (
-            ipywidgets.FloatLogSlider(value=0.1, base=10, min=-2, max=0, step=1),
-            ("0.01", "0.1", "1"),
-            1,
-        ),
-        ([0.25, 0.5], ("0.25", "0.5"), 0),
-    ],
-)
-def test_controls_become_selection_sliders(control, labels, start):
-    def panels(row, col, setting=None):
-        return [widgets.Panel("w", np.zeros(SHAPE))]
-
-    box = widgets.frame_explorer(
-        panels, SHAPE, stride=8, controls={"setting": control}, colors=0
-    )
-    slider = _sliders(box)[-1]
-    assert isinstance(slider, ipywidgets.SelectionSlider)
-    assert slider._options_labels == labels
-    assert slider.index == start
+    ex = widgets.frame_explorer(same, SHAPE, stride=4, controls={"scale": [1, 2]})
+    assert len(ex.frames) == 8 and len(ex.images) == 1
 
 
 @pytest.mark.parametrize(
@@ -176,9 +221,25 @@ def test_controls_become_selection_sliders(control, labels, start):
         ({"controls": {"scale": 3}}, TypeError, "controls"),
         ({"controls": {"scale": []}}, ValueError, "controls"),
         ({"stride": 1, "max_frames": 10}, ValueError, "max_frames"),
+        ({"labels": {"sigma": "σ"}}, ValueError, "labels"),
+        ({"caption": 3}, TypeError, "caption"),
+        ({"start": {"sigma": 1}}, ValueError, "start"),
+        (
+            {"start": {"scale": 7.0}, "controls": {"scale": [1.0]}},
+            ValueError,
+            r"start\['scale'\]",
+        ),
     ],
 )
 def test_bad_input_is_rejected_by_name(kwargs, error, name):
     args = {"panels": _panels, "shape": SHAPE, "stride": 4, **kwargs}
     with pytest.raises(error, match=f"^{name}"):
         widgets.frame_explorer(**args)
+
+
+def test_panels_must_keep_their_shape():
+    def changing(row, col):
+        return [widgets.Panel("w", np.zeros((row + 1, 4)))]
+
+    with pytest.raises(ValueError, match=r"^panels"):
+        widgets.frame_explorer(changing, SHAPE, stride=4)

@@ -1,14 +1,19 @@
 """Sphinx extension: serve the book's browser libraries from the book itself.
 
-By default the rendered pages load require.js and the Jupyter widget manager
-(myst-nb) and MathJax (Sphinx) from public CDNs, so the book cannot be read
-offline and its interactive parts depend on third parties. ``make
-web-assets`` installs pinned copies from the npm registry (``package.json``,
-``package-lock.json``) into ``_build/web_assets/node_modules`` (nothing is
-committed; ``$BOOK_WEB_ASSETS`` overrides the place), and this extension
-copies what the pages need into ``_build/html/_static/vendor/`` after every
-HTML build. ``_config.yml`` points ``mathjax_path`` and
-``nb_ipywidgets_js`` at those copies (paths relative to ``_static``).
+By default the rendered pages load MathJax (Sphinx) from a public CDN, so
+the book could not be read offline. ``make web-assets`` installs a pinned copy
+from the npm registry (``package.json``, ``package-lock.json``) into
+``_build/web_assets/node_modules`` (nothing is committed;
+``$BOOK_WEB_ASSETS`` overrides the place), and this extension copies it into
+``_build/html/_static/vendor/`` after every HTML build. ``_config.yml``
+points ``mathjax_path`` at that copy (relative to ``_static``). The
+explorers are self-contained HTML (``convattn.widgets.frame_explorer``), so
+no page loads require.js or the widget manager.
+
+It also fixes one accessibility error of the generated HTML: docutils marks
+each bibliography entry ``role="doc-biblioentry"`` inside a
+``role="list"``, a role that ARIA 1.2 no longer accepts there (axe:
+``aria-required-children``, critical); each entry becomes a ``listitem``.
 
 The source folder is deliberately not called ``_static``: Jupyter Book 1
 injects every ``.js`` file found in a ``_static`` source folder into every
@@ -30,15 +35,9 @@ NODE_MODULES = Path(
 )
 
 #: What to copy: source under node_modules -> target under _static/vendor.
-ASSETS = {
-    "requirejs/require.js": "require.js",
-    "@jupyter-widgets/html-manager/dist": "html-manager",
-    "mathjax/es5": "mathjax",
-}
-#: Our own glue, next to this file -> target under _static/vendor.
-LOCAL = {"widgets_setup.js": "widgets-setup.js"}
-#: Not needed by a browser (source maps, the non-AMD bundle).
-SKIP = shutil.ignore_patterns("*.map", "embed.js", "*.LICENSE.txt", "node-main*")
+ASSETS = {"mathjax/es5": "mathjax"}
+#: Not needed by a browser.
+SKIP = shutil.ignore_patterns("*.map", "*.LICENSE.txt")
 
 
 def _check_installed() -> None:
@@ -62,8 +61,6 @@ def _copy(app: Sphinx, exception: Exception | None) -> None:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    for src, dst in LOCAL.items():
-        shutil.copy2(Path(__file__).with_name(src), vendor / dst)
 
 
 def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -83,10 +80,17 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     scripts[:] = unique
 
 
+def _list_items(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", lambda app: _check_installed())
     # Early: `html-page-context` stops at the first handler that returns a
     # template, and the duplicates are global, present before any handler.
     app.connect("html-page-context", _drop_duplicate_scripts, priority=1)
+    app.connect("html-page-context", _list_items, priority=1)
     app.connect("build-finished", _copy)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

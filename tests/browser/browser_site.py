@@ -24,6 +24,8 @@ REPORT: dict = {
     "failed_requests": [],
     "explorers": [],
     "chapters_with_launch_links": [],
+    "axe": [],
+    "too_wide": [],
 }
 
 

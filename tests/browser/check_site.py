@@ -5,18 +5,44 @@ Run by `make browser` (part of `make test`, after `make book`):
 unit tests, which must not need a built site.
 
 For every page: no console errors, no failed or outside requests, equations
-typeset by MathJax, alt text on every image, a screenshot. Chapter pages
-offer Binder, Colab and their .ipynb. For every kernel-free explorer
-(`convattn.widgets.frame_explorer`): moving each of its sliders changes the
-picture, with no Python running.
+typeset by MathJax, alt text on every image, a screenshot, an axe-core
+accessibility audit (no critical or serious WCAG 2 A/AA violation), and no
+printed output wider than its box at 1280 px. Chapter pages offer Binder,
+Colab and their .ipynb. For every kernel-free explorer
+(`convattn.widgets.frame_explorer`): moving each of its range inputs changes
+the picture, its readout and the pictures' alt text, with no Python running.
+Every page again in dark mode and at phone width (390 px): the audit, no
+explorer wider than the screen, and screenshots in _build/screenshots/dark
+and _build/screenshots/390.
 """
 
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from browser_site import REPORT, SHOTS, SITE, site_pages
 
 PAGES = site_pages()
+AXE = Axe()
+#: The audit: WCAG 2.0/2.1 level A and AA rules; these impacts fail the test.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    # No re-fetching of stylesheets: axe resolves the theme's relative
+    # @import against the page and requests a /basic.css that does not exist.
+    "preload": False,
+}
+FAILING_IMPACTS = ("critical", "serious")
+
+#: Printed outputs (and tables) wider than their box: they scroll sideways.
+TOO_WIDE = """() => [...document.querySelectorAll(
+    '.cell_output pre, .output pre, .cell_output .output, div.output')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => {
+    const cell = e.closest('.cell');
+    const cells = [...document.querySelectorAll('.cell')];
+    return `code cell ${cells.indexOf(cell) + 1}: ${e.scrollWidth} px in a `
+      + `${e.clientWidth} px box: ${(e.innerText || '').split('\\n')[0].slice(0, 70)}`;
+  })"""
 
 WIDGETS_RENDERED = """() => {
   const views = document.querySelectorAll(
@@ -78,6 +104,8 @@ def test_page(path, context, base_url):
         _move_every_slider(page, explorers.nth(i), path)
         for i in range(explorers.count())
     ]
+    too_wide = sorted(set(page.evaluate(TOO_WIDE)))
+    violations = _audit(page)
 
     shot = SHOTS / (path.removesuffix(".html") + ".png")
     shot.parent.mkdir(parents=True, exist_ok=True)
@@ -90,10 +118,57 @@ def test_page(path, context, base_url):
     REPORT["failed_requests"] += [f"{path}: {f}" for f in failed + outside]
     REPORT["explorers"] += moved
     REPORT["chapters_with_launch_links"] += [path] if _is_chapter(path) else []
+    REPORT["too_wide"] += [f"{path}: {w}" for w in too_wide]
+    REPORT["axe"] += [f"{path} (light, 1280 px): {v}" for v in violations]
     assert not errors, f"{path}: console errors: {errors}"
     assert not failed and not outside, f"{path}: failed requests: {failed + outside}"
     assert not no_alt, f"{path}: images without alt text: {no_alt}"
     assert not launch, f"{path}: missing launch or download links: {launch}"
+    assert not violations, f"{path}: accessibility violations: {violations}"
+    assert not too_wide, f"{path}: printed outputs wider than their box: {too_wide}"
+
+
+@pytest.mark.parametrize("mode", ["dark", "390"])
+@pytest.mark.parametrize("path", PAGES)
+def test_page_dark_and_phone(path, mode, make_context, base_url):
+    """Dark mode at 1280 px and light at 390 px: the audit (colour contrast
+    included), explorers that fit the screen, a screenshot."""
+    if mode == "dark":
+        context = make_context(width=1280, dark=True)
+    else:
+        context = make_context(width=390, dark=False)
+    page = context.new_page()
+    page.goto(base_url + path, wait_until="load")
+    page.wait_for_function(IMAGES_LOADED, timeout=30_000)
+    if page.locator(".math").count():
+        page.wait_for_function(MATH_TYPESET, timeout=30_000)
+    theme = page.evaluate("() => document.documentElement.dataset.theme")
+    assert theme == ("dark" if mode == "dark" else "light"), f"{path}: theme {theme}"
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('.convattn-frame-explorer')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                  || e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.id)"""
+    )
+    violations = _audit(page)
+    shot = SHOTS / mode / (path.removesuffix(".html") + ".png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    page.close()
+    REPORT["axe"] += [f"{path} ({mode}): {v}" for v in violations]
+    assert not wide, f"{path} ({mode}): explorers wider than the screen: {wide}"
+    assert not violations, f"{path} ({mode}): accessibility violations: {violations}"
+
+
+def _audit(page) -> list[str]:
+    """axe-core's critical and serious WCAG 2 A/AA violations on the page."""
+    result = AXE.run(page, options=AXE_OPTIONS)
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements: "
+        f"{v['nodes'][0]['target']}): {v['help']}"
+        for v in result.response["violations"]
+        if v["impact"] in FAILING_IMPACTS
+    ]
 
 
 def _is_chapter(path) -> bool:
@@ -118,21 +193,42 @@ def _launch_links(page, path) -> list[str]:
 
 
 def _move_every_slider(page, explorer, path) -> str:
-    """Move each slider of one explorer a step; the picture must change each time."""
-    picture = explorer.locator(".convattn-frames").first
-    handles = explorer.locator(".noUi-handle")
-    assert handles.count() >= 2, f"{path}: an explorer without its sliders"
+    """Move each range input of one explorer a step: the picture, the readout
+    and the pictures' alt text must follow."""
+    picture = explorer.locator(".cax-panels").first
+    inputs = explorer.locator('input[type="range"]')
+    assert inputs.count() >= 2, f"{path}: an explorer without its controls"
     explorer.scroll_into_view_if_needed()
-    for i in range(handles.count()):
-        handle = handles.nth(i)
-        before = picture.screenshot()
-        now = int(float(handle.get_attribute("aria-valuenow")))
-        top = int(float(handle.get_attribute("aria-valuemax")))
-        handle.focus()
-        page.keyboard.press("ArrowLeft" if now == top else "ArrowRight")
-        page.wait_for_timeout(150)
-        after = picture.screenshot()
-        assert after != before, (
-            f"{path}: moving slider {i} of an explorer left its picture unchanged"
+    for i in range(inputs.count()):
+        slider = inputs.nth(i)
+        name = page.evaluate(
+            "e => e.labels.length ? e.labels[0].textContent : ''",
+            slider.element_handle(),
         )
-    return f"{path}: {handles.count()} sliders"
+        assert name.strip(), f"{path}: range input {i} has no label"
+        before = picture.screenshot()
+        alts = explorer.locator(".cax-panel img").evaluate_all(
+            "els => els.map(e => e.alt)"
+        )
+        now, top = int(slider.input_value()), int(slider.get_attribute("max"))
+        slider.focus()
+        page.keyboard.press("ArrowLeft" if now == top else "ArrowRight")
+        page.wait_for_timeout(100)
+        after = picture.screenshot()
+        assert int(slider.input_value()) != now, f"{path}: input {i} did not move"
+        assert after != before, (
+            f"{path}: moving input {i} ({name}) of an explorer left its picture unchanged"
+        )
+        readout = explorer.locator(f'output[for="{slider.get_attribute("id")}"]')
+        text = readout.inner_text()
+        assert text == slider.get_attribute("aria-valuetext"), (
+            f"{path}: readout {text!r} is not the input's value"
+        )
+        new_alts = explorer.locator(".cax-panel img").evaluate_all(
+            "els => els.map(e => e.alt)"
+        )
+        assert new_alts != alts, f"{path}: alt text did not follow input {i}"
+        assert all(f"{name} {text}" in a for a in new_alts), (
+            f"{path}: alt text {new_alts[0]!r} does not say {name} {text}"
+        )
+    return f"{path}: {inputs.count()} controls"

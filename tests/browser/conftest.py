@@ -56,12 +56,18 @@ def browser():
         b.close()
 
 
-@pytest.fixture()
-def context(browser, base_url):
-    """A fresh browser context in which only the local site can be reached."""
+#: pydata-sphinx-theme keeps the reader's choice of colours here.
+_DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+
+
+def _new_context(browser, base_url, width=1280, dark=False):
     ctx = browser.new_context(
-        viewport={"width": 1280, "height": 900}, service_workers="block"
+        viewport={"width": width, "height": 900},
+        service_workers="block",
+        color_scheme="dark" if dark else "light",
     )
+    if dark:
+        ctx.add_init_script(_DARK)
     blocked: list[str] = []
 
     def only_local(route):
@@ -74,8 +80,30 @@ def context(browser, base_url):
 
     ctx.route("**/*", only_local)
     ctx.blocked = blocked
+    return ctx
+
+
+@pytest.fixture()
+def context(browser, base_url):
+    """A fresh browser context (1280 px, light) in which only the local site
+    can be reached."""
+    ctx = _new_context(browser, base_url)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture()
+def make_context(browser, base_url):
+    """Make contexts of another width or in dark mode; closed after the test."""
+    made = []
+
+    def make(width=1280, dark=False):
+        made.append(_new_context(browser, base_url, width=width, dark=dark))
+        return made[-1]
+
+    yield make
+    for ctx in made:
+        ctx.close()
 
 
 _START = time.perf_counter()
@@ -98,6 +126,10 @@ def pytest_terminal_summary(terminalreporter):
         f"{len(REPORT['chapters_with_launch_links'])} chapters with launch links, "
         f"{seconds:.1f} s; screenshots in {SHOTS}"
     )
-    for kind in ("console_errors", "failed_requests"):
-        for item in REPORT[kind][:20]:
+    write(
+        f"  axe-core: {len(REPORT['axe'])} critical or serious violations; "
+        f"{len(REPORT['too_wide'])} printed outputs wider than their box"
+    )
+    for kind in ("console_errors", "failed_requests", "axe", "too_wide"):
+        for item in REPORT[kind][:60]:
             write(f"  {kind}: {item}")
