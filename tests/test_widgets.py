@@ -22,6 +22,7 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from PIL import Image
 
+import convattn as ca
 from convattn import widgets
 
 SHAPE = (8, 8)
@@ -243,3 +244,46 @@ def test_panels_must_keep_their_shape():
 
     with pytest.raises(ValueError, match=r"^panels"):
         widgets.frame_explorer(changing, SHAPE, stride=4)
+
+
+# --- the live (kernel-driven) explorer and the static stand-in grid ----------
+
+
+def _live_panels(row, col, scale=1.0):
+    img = ca.sample_image("shapes", 8)
+    w = np.zeros((8, 8))
+    w[row, col] = scale
+    return [
+        widgets.Panel("image", img, kind="image"),
+        widgets.Panel("w", w, background=img, vmin=0.0, vmax=2.0),
+    ]
+
+
+def test_panel_grid_one_row_per_setting():
+    _fig, axes = widgets.panel_grid(
+        _live_panels, [dict(row=1, col=2), dict(row=3, col=4, scale=2.0)]
+    )
+    assert axes.shape == (2, 2)
+    assert axes[1, 1].get_images()[-1].get_array()[3, 4] == 2.0
+
+
+def test_query_explorer_redraws_when_a_control_moves():
+    scale = ipywidgets.FloatSlider(value=1.0, min=0.5, max=2.0)
+    box = widgets.query_explorer(
+        _live_panels, (8, 8), query=(1, 1), controls={"scale": scale}
+    )
+    picture = box.children[-1]
+    assert isinstance(picture, ipywidgets.Image)
+    first = bytes(picture.value)
+    assert first.startswith(b"\x89PNG")
+    row_slider = box.children[0].children[0]
+    row_slider.value = 6
+    assert bytes(picture.value) != first
+    second = bytes(picture.value)
+    scale.value = 2.0
+    assert bytes(picture.value) != second
+
+
+def test_panel_kind_is_checked():
+    with pytest.raises(ValueError, match="kind"):
+        widgets.render_png([widgets.Panel("x", np.ones((4, 4)), kind="map")], (0, 0))
