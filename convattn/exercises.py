@@ -30,7 +30,16 @@ from typing import Any
 
 import numpy as np
 
-from . import attention, blockwise, bridge, compare, conv, images, retrieval, train
+from . import (
+    attention,
+    blockwise,
+    bridge,
+    compare,
+    conv,
+    images,
+    retrieval,
+    tasks,
+)
 
 __all__ = ["check", "labels"]
 
@@ -703,7 +712,8 @@ def _perm(n: int = 100) -> np.ndarray:
 _exercise(
     "ex-04-shuffle",
     expects="an int array of 100 indices, undo, such that model(x0[p])[undo] "
-    "equals model(x0) for p = np.random.default_rng(5).permutation(100)",
+    'equals model(x0), where x0 = test["inputs"][0] and '
+    "p = np.random.default_rng(5).permutation(100)",
     reference=lambda: _undo_by_search(),
     why="A layer without positions is permutation equivariant: shuffling the "
     "pixels only shuffles the output, and undoing the shuffle undoes it.",
@@ -744,8 +754,9 @@ def _marker_weight(gap, rivals):
 _exercise(
     "ex-04-handmade",
     expects="a function marker_weight(gap, rivals) returning the softmax weight "
-    "(a float) of one key whose scaled score is gap above those of rivals other "
-    "keys that tie (no other keys)",
+    "(a float) of the right marker when its scaled score is gap above the "
+    "scores of rivals other keys that all score the same (and there are no "
+    "other keys)",
     reference=_marker_weight,
     cases=_weight_cases,
     why="One key wins only when its lead clearly exceeds the log of the number of "
@@ -771,7 +782,7 @@ _exercise(
 
 @cache
 def _param_count(d: int, heads: int) -> int:
-    c = train.marker_task(1, size=10, rng=0)["inputs"].shape[-1]
+    c = tasks.marker_task(1, size=10, rng=0)["inputs"].shape[-1]
     layer = attention.SelfAttention(
         channels_in=c, d=d, num_heads=heads, channels_out=3, rng=0
     )
@@ -780,8 +791,9 @@ def _param_count(d: int, heads: int) -> int:
 
 _exercise(
     "ex-04-heads",
-    expects="an int: the number of parameters (all entries of .params) of the "
-    "layer with num_heads=2, d=8, channels_out=3",
+    expects="an int: before training, the number of parameters (all entries "
+    "of .params) of ca.SelfAttention(7, 8, num_heads=2, channels_out=3); do "
+    "two heads of width 4 cost more than one head of width 8?",
     reference=lambda: _param_count(8, 2),
     why="Heads split the width d between them: two heads of 4 cost what one head "
     "of 8 costs, so extra heads buy separate weight maps, not parameters.",
@@ -1216,8 +1228,9 @@ def _inner_steps(n, block_size):
 
 _exercise(
     "ex-08-block",
-    expects="a function steps(n, block_size) returning the number of steps (an "
-    "int) of blockwise attention's inner loop for n pixels",
+    expects="a function steps(n, block_size) returning how many times the body "
+    "of the inner loop runs in total for n pixels, over every pair of a query "
+    "block and a key block (an int)",
     reference=_inner_steps,
     cases=_block_cases,
     integer=True,

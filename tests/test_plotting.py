@@ -362,7 +362,7 @@ def test_direct_labels_stay_inside_the_axes():
         assert box.x0 <= text.x0 and text.x1 <= box.x1
 
 
-def test_inline_png_has_twice_the_pixels_and_only_a_width():
+def test_inline_png_is_high_dpi_opaque_and_has_only_a_width():
     import base64
     import io
 
@@ -371,5 +371,11 @@ def test_inline_png_has_twice_the_pixels_and_only_a_width():
     fig, _ = plotting.new_figure(1, 2, size=2.0)  # 4 x 2 inches
     data, metadata = plotting._retina_png(fig, bbox_inches=None)
     png = Image.open(io.BytesIO(base64.b64decode(data)))
-    assert png.size == (2 * 4 * plotting.DPI, 2 * 2 * plotting.DPI)
+    ratio = plotting.PIXEL_RATIO
+    assert ratio >= 1.5
+    assert png.size == (
+        round(ratio * 4 * plotting.DPI),
+        round(ratio * 2 * plotting.DPI),
+    )
+    assert png.mode == "RGB"
     assert metadata == {"width": 4 * plotting.DPI}

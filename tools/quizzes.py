@@ -109,7 +109,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "the photo itself",
                     True,
-                    "Each pixel's nearest colour is its own (distance 0), so each pixel retrieves its own value.",
+                    "Each pixel's best key has its own colour (distance 0): usually the pixel itself, "
+                    "for a few dozen pixels a twin of the same colour, so the photo comes back "
+                    "unchanged, up to rounding.",
                 ),
                 (
                     "a blurred photo",
@@ -339,7 +341,8 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             ],
         ),
         (
-            "How does the effective receptive field's standard deviation grow with the depth L?",
+            "For a stack of non-negative kernels (box filters), how does the effective "
+            "receptive field's standard deviation grow with the depth L?",
             [
                 (
                     "like sqrt(L)",
@@ -488,7 +491,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "1",
                     False,
-                    "One head gives one weight map, so it can read one offset only.",
+                    "One head applies one matrix W_V W_O to everything it reads. It can reproduce a "
+                    "non-negative single-channel kernel, but a general kernel has a different "
+                    "matrix at each offset, so the construction uses one head per offset.",
                 ),
             ],
         ),
@@ -509,10 +514,10 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             ],
         ),
         (
-            "Local attention over a W x W window: how many weights per query pixel?",
+            "Local attention over a K x K window: how many weights per query pixel?",
             [
                 (
-                    "W^2",
+                    "K^2",
                     True,
                     "One weight per key pixel of the window, whatever the image size.",
                 ),
@@ -521,7 +526,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     False,
                     "That is full attention, one weight per pixel of the image.",
                 ),
-                ("W", False, "The window is two-dimensional, W x W pixels."),
+                ("K", False, "The window is two-dimensional, K x K pixels."),
             ],
         ),
     ],
@@ -586,15 +591,16 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             "The working memory of blockwise attention grows with",
             [
                 (
-                    "N times the block size",
+                    "B^2 + N d_v: one B x B tile plus the output",
                     True,
-                    "One tile of queries by keys at a time, plus the N x d_v output.",
+                    "One tile of a query block by a key block at a time, plus the "
+                    "N x d_v output; at most O(NB).",
                 ),
                 ("N^2", False, "That is full attention, which stores every weight."),
                 (
                     "the block size only",
                     False,
-                    "The output alone is N x d_v; what a block size saves is the N x N matrix.",
+                    "The output alone is N x d_v; the block size only sets the tile.",
                 ),
             ],
         ),
