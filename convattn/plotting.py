@@ -128,7 +128,7 @@ _RC = {
 def _retina_png(fig, **kwargs):
     """A figure as a high-DPI PNG, with its display width as metadata.
 
-    The PNG has :data:`PIXEL_RATIO` times the figure's pixels, so text stays
+    The PNG has ``PIXEL_RATIO`` times the figure's pixels, so text stays
     sharp on high-DPI screens, and is stored as opaque RGB (the figures have
     a white face), optimised: half the bytes of a 2x RGBA PNG. Only the width
     is given: pages scale images down to their column with
@@ -158,7 +158,7 @@ def setup() -> None:
 
     Runs when :mod:`convattn.plotting` is imported; call it again after
     changing matplotlib's settings by hand. Inside IPython, figures are shown
-    as PNGs of :data:`PIXEL_RATIO` times their pixels ("retina"), so text
+    as PNGs of ``PIXEL_RATIO`` times their pixels ("retina"), so text
     stays sharp on high-DPI screens.
     """
     mpl.rcParams.update(_RC)

@@ -4,7 +4,7 @@ A single run of a fast function is mostly noise: the first call pays for
 allocations, caches and BLAS threads, and other work on the machine slows
 some runs down. :func:`measure_time` therefore calls the function ``warmup``
 times without timing it, then ``repeat`` times with
-:func:`time.perf_counter`, and reports the median with the fastest and the
+``time.perf_counter``, and reports the median with the fastest and the
 slowest run as its spread.
 """
 
