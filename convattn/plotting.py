@@ -29,7 +29,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._validate import as_float_array
+from ._validate import (
+    as_float_array,
+    as_positive_float,
+    as_positive_int,
+    check_flag,
+    check_index,
+)
 from .images import to_gray
 
 __all__ = [
@@ -191,7 +197,10 @@ def new_figure(nrows: int = 1, ncols: int = 1, size: float = 2.4, **kwargs):
     Panels shrink so that the figure is at most :data:`MAX_WIDTH` wide.
     Returns ``(fig, axes)`` with ``axes`` always a 2-D array.
     """
-    size = min(float(size), MAX_WIDTH / ncols)
+    size = as_positive_float(size, "size")
+    nrows = as_positive_int(nrows, "nrows")
+    ncols = as_positive_int(ncols, "ncols")
+    size = min(size, MAX_WIDTH / ncols)
     fig, axes = plt.subplots(
         nrows,
         ncols,
@@ -215,8 +224,11 @@ def _query_rc(query, width: int | None) -> tuple[float, float]:
         if width is None:
             raise ValueError("query given as a token index needs the image width")
         return float(query // width), float(query % width)
-    if isinstance(query, Sequence) and len(query) == 2:
-        return float(query[0]), float(query[1])
+    if isinstance(query, Sequence | np.ndarray) and len(query) == 2:
+        limit = np.iinfo(np.int64).max
+        row = check_index(query[0], "query[0] (the row)", limit)
+        col = check_index(query[1], "query[1] (the column)", limit)
+        return float(row), float(col)
     raise TypeError(f"query must be (row, col) or a token index; got {query!r}")
 
 
@@ -377,7 +389,12 @@ def show_weights(
     if w.ndim == 1:
         if shape is None:
             raise ValueError("shape must be given (H, W) when weights is 1-D")
-        w = w.reshape(int(shape[0]), int(shape[1]))
+        h, wd = (as_positive_int(n, "shape") for n in tuple(shape)[:2])
+        if w.size != h * wd:
+            raise ValueError(
+                f"weights has {w.size} entries, but shape {tuple(shape)} needs {h * wd}"
+            )
+        w = w.reshape(h, wd)
     if norm is not None:
         if isinstance(norm, mpl.colors.LogNorm) and norm.vmin is not None:
             # weights that underflow to 0 would be masked (drawn blank) on a log
@@ -546,7 +563,11 @@ def image_grid(
     n = len(images)
     if n == 0:
         raise ValueError("images must hold at least one image")
-    ncols = ncols or _grid_columns(n)
+    ncols = _grid_columns(n) if ncols is None else as_positive_int(ncols, "ncols")
+    if titles is not None and len(titles) != n:
+        raise ValueError(
+            f"titles must have one entry per image ({n}); got {len(titles)}"
+        )
     nrows = -(-n // ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
     for i, ax in enumerate(axes.flat):
@@ -586,7 +607,10 @@ def weight_grid(
     n = len(maps)
     if n == 0:
         raise ValueError("maps must hold at least one map")
-    ncols = ncols or _grid_columns(n)
+    colorbar = check_flag(colorbar, "colorbar")
+    ncols = _grid_columns(n) if ncols is None else as_positive_int(ncols, "ncols")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must have one entry per map ({n}); got {len(titles)}")
     nrows = -(-n // ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
     shared = norm is not None or (vmin is not None and vmax is not None)

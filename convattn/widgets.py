@@ -34,6 +34,7 @@ import numpy as np
 import traitlets
 
 from . import plotting
+from ._validate import check_pixel, check_shape
 
 __all__ = [
     "Panel",
@@ -137,6 +138,8 @@ def panel_grid(
     """
     if not settings:
         raise ValueError("settings must hold at least one setting")
+    if not callable(panels):
+        raise TypeError(f"panels must be a function returning Panels; got {panels!r}")
     rows = [list(panels(**s)) for s in settings]
     ncols = max(len(r) for r in rows)
     fig, axes = plotting.new_figure(len(rows), ncols, size=size)
@@ -185,8 +188,10 @@ def query_explorer(
         ``Image`` widget redrawn by a live kernel; in a static page it shows
         the starting query.
     """
-    h, w = int(shape[0]), int(shape[1])
-    r0, c0 = query if query is not None else (h // 2, w // 2)
+    if not callable(panels):
+        raise TypeError(f"panels must be a function returning Panels; got {panels!r}")
+    h, w = check_shape(shape)
+    r0, c0 = check_pixel(query, (h, w)) if query is not None else (h // 2, w // 2)
     style = {"description_width": "initial"}
     row = widgets.IntSlider(
         value=r0, min=0, max=h - 1, description="query row", style=style

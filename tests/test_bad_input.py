@@ -1607,11 +1607,8 @@ def _ax():
     return plotting.new_figure()[1][0, 0]
 
 
-def _pw_case(call, exc, word, failing=False):
-    marks = (
-        [pytest.mark.xfail(strict=False, reason="not validated yet")] if failing else []
-    )
-    return pytest.param(call, exc, word, marks=marks, id=f"{word}-{exc.__name__}")
+def _pw_case(call, exc, word):
+    return pytest.param(call, exc, word, id=f"{word}-{exc.__name__}")
 
 
 def _plotting():
@@ -1628,14 +1625,15 @@ def _widgets():
 
 PLOTTING_WIDGET_CASES = [
     _pw_case(
-        lambda: _plotting().new_figure(nrows=0), ValueError, "nrows", failing=True
+        lambda: _plotting().new_figure(nrows=0),
+        ValueError,
+        "nrows",
     ),
     _pw_case(lambda: _plotting().new_figure(size=-1.0), ValueError, "size"),
     _pw_case(
         lambda: _plotting().mark_query(_ax(), (1.5, 0)),
         TypeError,
         "query",
-        failing=True,
     ),
     _pw_case(lambda: _plotting().mark_query(_ax(), 3), ValueError, "query"),
     _pw_case(lambda: _plotting().show_image(_ax(), np.ones(3)), ValueError, "image"),
@@ -1644,36 +1642,33 @@ PLOTTING_WIDGET_CASES = [
         lambda: _plotting().show_weights(_ax(), np.ones(4), shape=(3, 3)),
         ValueError,
         "weights",
-        failing=True,
     ),
     _pw_case(
         lambda: _plotting().show_weights(_ax(), np.ones((2, 2)), alpha=2.0),
         ValueError,
         "alpha",
-        failing=True,
     ),
     _pw_case(lambda: _plotting().image_grid([]), ValueError, "images"),
     _pw_case(
         lambda: _plotting().image_grid([GRAY], ncols=0),
         ValueError,
         "ncols",
-        failing=True,
     ),
     _pw_case(
         lambda: _plotting().image_grid([GRAY], titles=["a", "b"]),
         ValueError,
         "titles",
-        failing=True,
     ),
     _pw_case(lambda: _plotting().weight_grid([]), ValueError, "maps"),
     _pw_case(
         lambda: _plotting().weight_grid([GRAY], colorbar="yes"),
         TypeError,
         "colorbar",
-        failing=True,
     ),
     _pw_case(
-        lambda: _widgets().panel_grid("panels", [{}]), TypeError, "panels", failing=True
+        lambda: _widgets().panel_grid("panels", [{}]),
+        TypeError,
+        "panels",
     ),
     _pw_case(
         lambda: _widgets().panel_grid(lambda **kw: [], []), ValueError, "settings"
@@ -1682,13 +1677,11 @@ PLOTTING_WIDGET_CASES = [
         lambda: _widgets().query_explorer(lambda **kw: [], (0, 3)),
         ValueError,
         "shape",
-        failing=True,
     ),
     _pw_case(
         lambda: _widgets().query_explorer(lambda **kw: [], (3, 3), query=(5, 0)),
         ValueError,
         "query",
-        failing=True,
     ),
     _pw_case(
         lambda: _widgets().frame_explorer(lambda **kw: [], (3, 3), stride=0),
@@ -1704,7 +1697,6 @@ PLOTTING_WIDGET_CASES = [
         lambda: _widgets().render_png([], (0, 0), size=0),
         ValueError,
         "size",
-        failing=True,
     ),
 ]
 
