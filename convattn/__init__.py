@@ -13,7 +13,11 @@ The numerical core is plain numpy and is imported here:
 - :mod:`convattn.conv`: convolution, kernels, receptive fields;
 - :mod:`convattn.compare`: convolution and attention side by side;
 - :mod:`convattn.bridge`: attention that convolves, local attention;
-- :mod:`convattn.blockwise`: exact attention in bounded memory.
+- :mod:`convattn.blockwise`: exact attention in bounded memory;
+- :mod:`convattn.tasks`: the digits (scikit-learn's, bundled), their variants
+  and a long-range task;
+- :mod:`convattn.models`: convolution, attention and MLP classifiers with
+  hand-derived gradients.
 
 Each module imports numpy and the modules above it in this list, never the
 ones below.
@@ -35,14 +39,27 @@ from __future__ import annotations
 
 import importlib
 
-from . import attention, blockwise, bridge, compare, conv, images, retrieval, train
+from . import (
+    attention,
+    blockwise,
+    bridge,
+    compare,
+    conv,
+    images,
+    models,
+    retrieval,
+    tasks,
+    train,
+)
 from .attention import *  # noqa: F403
 from .blockwise import *  # noqa: F403
 from .bridge import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .images import *  # noqa: F403
+from .models import *  # noqa: F403
 from .retrieval import *  # noqa: F403
+from .tasks import *  # noqa: F403
 from .train import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -58,6 +75,8 @@ __all__ = [
     *compare.__all__,
     *bridge.__all__,
     *blockwise.__all__,
+    *tasks.__all__,
+    *models.__all__,
 ]
 
 
