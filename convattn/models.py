@@ -246,18 +246,20 @@ def _kernel_grad(x: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     ``dW[a, b, i, o] = sum over images n and pixels p of
     X_padded[n, p + (a, b), i] * G[n, p, o]``: a correlation of the padded
     input with the output gradient, in which the images play the part of
-    channels. It is one ``"valid"`` ``conv2d`` per input channel, whose
-    ``(H, W, B, C_out)`` kernel is the gradient itself.
+    channels and the gradient, ``(H, W, B, C_out)``, is the kernel. The input
+    channels ``i`` are stacked one above the other into one tall image, so
+    that a single ``"valid"`` ``conv2d`` computes them all; rows ``a`` of
+    block ``i`` are the ones that read block ``i`` alone.
     """
-    c_in = x.shape[3]
+    b, h, w, c_in = x.shape
     pad = k // 2
     padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    g_kernel = grad.transpose(1, 2, 0, 3)  # (H, W, B, C_out)
-    per_channel = [
-        conv2d(padded[..., i].transpose(1, 2, 0), g_kernel, padding="valid")
-        for i in range(c_in)
-    ]
-    return np.stack(per_channel, axis=2)  # (K, K, C_in, C_out)
+    tall = padded.transpose(3, 1, 2, 0).reshape(c_in * (h + 2 * pad), w + 2 * pad, b)
+    out = conv2d(tall, grad.transpose(1, 2, 0, 3), padding="valid")
+    # Output row i * (H + 2 pad) + a, for a < K, belongs to input channel i.
+    out = np.pad(out, ((0, h - 1), (0, 0), (0, 0)))  # whole blocks again
+    out = out.reshape(c_in, h + 2 * pad, k, -1)[:, :k]  # (C_in, K, K, C_out)
+    return out.transpose(1, 2, 0, 3)
 
 
 def _pool(x: np.ndarray, size: int) -> np.ndarray:
@@ -494,10 +496,20 @@ class AttentionClassifier(_Classifier):
         mlp_width: int = 32,
         position_dims: int = 8,
         local_prior: float | None = None,
+        patch_size: int = 1,
     ) -> None:
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
         gen = _generator(rng)
+        self.patch_size = as_positive_int(patch_size, "patch_size")
+        if (
+            self.image_shape[0] % self.patch_size
+            or self.image_shape[1] % self.patch_size
+        ):
+            raise ValueError(
+                f"image_shape must have H and W divisible by patch_size "
+                f"{self.patch_size}; got {self.image_shape[:2]}"
+            )
         self.d = as_positive_int(d, "d")
         self.num_heads = as_positive_int(num_heads, "num_heads")
         if self.d % self.num_heads:
@@ -509,6 +521,9 @@ class AttentionClassifier(_Classifier):
                 f"position_dims must be a multiple of 4; got {self.position_dims}"
             )
         h, w, c = self.image_shape
+        ps = self.patch_size
+        h, w, c = h // ps, w // ps, c * ps * ps  # the grid of tokens
+        self.token_grid = (h, w)
         if self.position_dims:
             # A base of about the image size: the slowest wave spans the image.
             self.positions = sinusoidal_encoding(
@@ -548,13 +563,18 @@ class AttentionClassifier(_Classifier):
     def _settings(self) -> str:
         return (
             f"d={self.d}, num_heads={self.num_heads}, mlp_width={self.mlp_width}, "
-            f"position_dims={self.position_dims}, local_prior={self.local_prior}"
+            f"position_dims={self.position_dims}, local_prior={self.local_prior}, "
+            f"patch_size={self.patch_size}"
         )
 
     def _tokens(self, x):
         b, h, w, c = x.shape
+        ps = self.patch_size
+        # (B, H, W, C) -> one row per ps x ps patch, its pixels row-major.
+        patches = x.reshape(b, h // ps, ps, w // ps, ps, c).transpose(0, 1, 3, 2, 4, 5)
+        patches = patches.reshape(b, (h // ps) * (w // ps), ps * ps * c)
         pos = np.broadcast_to(self.positions, (b, *self.positions.shape))
-        return np.concatenate([x.reshape(b, h * w, c), pos], axis=2)
+        return np.concatenate([patches, pos], axis=2)
 
     def _forward(self, x):
         p = self.params
