@@ -227,17 +227,19 @@ def _normal(gen: np.random.Generator, shape: tuple[int, ...], fan_in: int, gain=
 def _conv_batch(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """:func:`conv2d` (zero padding, same size) of every image of a batch at once.
 
-    The images ``(B, H, W, C)`` are stacked into one tall image with ``K // 2``
-    rows of zeros above and below each, which is exactly the zero padding
-    each image needs on its own; one call of ``conv2d`` then filters them all,
-    and the rows between the images are dropped.
+    Each image ``(H, W, C)`` gets its own border of ``K // 2`` zeros, and the
+    padded images are stacked into one tall image; one ``"valid"`` call of
+    ``conv2d`` then filters them all. Output row ``n (H + K - 1) + r`` is row
+    ``r`` of image ``n``; the ``K - 1`` rows after each image straddle two
+    images and are dropped.
     """
     b, h, w, c = x.shape
     k = kernel.shape[0]
     pad = k // 2
-    tall = np.pad(x, ((0, 0), (pad, pad), (0, 0), (0, 0))).reshape(-1, w, c)
-    out = conv2d(tall, kernel, padding="zeros")
-    return out.reshape(b, h + 2 * pad, w, -1)[:, pad : pad + h]
+    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    out = conv2d(padded.reshape(-1, w + 2 * pad, c), kernel, padding="valid")
+    out = np.pad(out, ((0, 2 * pad), (0, 0), (0, 0)))  # whole blocks again
+    return out.reshape(b, h + 2 * pad, w, -1)[:, :h]
 
 
 def _kernel_grad(x: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
@@ -350,11 +352,6 @@ class ConvClassifier(_Classifier):
             raise ValueError(
                 f"image_shape must have H and W divisible by pool ** (layers - 1) = "
                 f"{factor}; got {(h, w)}"
-            )
-        if w // factor < k:
-            raise ValueError(
-                f"image_shape is too narrow: after pooling the last layer's maps are "
-                f"{w // factor} wide, less than kernel_size {k}; got {(h, w)}"
             )
         params = {}
         c_in = c

@@ -346,7 +346,7 @@ def test_fit_classifier_is_reproducible_and_prints_rounded_progress(rng):
         ),
         (lambda: ca.ConvClassifier((7, 8), 10), ValueError, "image_shape"),
         (
-            lambda: ca.ConvClassifier((8, 4), 10, channels=(2, 2, 2)),
+            lambda: ca.ConvClassifier((8, 6), 10, channels=(2, 2, 2)),
             ValueError,
             "image_shape",
         ),
