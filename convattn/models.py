@@ -18,7 +18,7 @@ cross-entropy and its gradient for every array in ``.params``) and
   layer. Nothing is shared between positions.
 
 The backward passes run the forward passes in reverse. Convolution is
-:func:`convattn.conv2d`, and its backward pass is two more correlations: with
+:func:`convattn.conv.conv2d`, and its backward pass is two more correlations: with
 ``G = dL/dY`` for ``Y = conv2d(X, W)`` (zero padding, odd ``K``)::
 
     dL/dX = conv2d(G, W flipped in space, C_in and C_out swapped)
@@ -188,7 +188,7 @@ class _Classifier:
         -------
         loss : float
         grads : dict
-            Keyed like :attr:`params`, each the shape of its parameter.
+            Keyed like ``params``, each the shape of its parameter.
         """
         x = self._images(images)
         logits, cache = self._forward(x)
@@ -285,7 +285,7 @@ class ConvClassifier(_Classifier):
     pixels (global average pooling) and read out by ``w_out, b_out``.
 
     Every feature of the last layer reads a window of
-    :attr:`receptive_field` pixels a side; global average pooling then *adds*
+    ``receptive_field`` pixels a side; global average pooling then *adds*
     the scores of all windows, so the classifier's logits are sums of local
     evidence. Its parameters do not depend on the image size.
 
@@ -429,7 +429,7 @@ class AttentionClassifier(_Classifier):
     """Pixels as tokens, one self-attention block, the mean over tokens, a read-out.
 
     Token ``n`` is pixel ``n``'s values with its position appended (a fixed
-    2-D sinusoidal encoding, :func:`convattn.sinusoidal_encoding`), mapped to
+    2-D sinusoidal encoding, :func:`convattn.attention.sinusoidal_encoding`), mapped to
     width ``d`` by ``w_embed, b_embed``. Then one residual block, as in a
     transformer without layer normalisation::
 
