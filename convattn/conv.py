@@ -204,8 +204,14 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: str = "zeros") -> np.
     mode = _NP_MODE.get(padding, "constant")
     out_hw = (h - kh + 1, w - kw + 1) if padding == "valid" else (h, w)
     if ker.ndim == 4:
-        # Channel-first and padded in one copy.
-        padded = np.pad(x.transpose(2, 0, 1), ((0, 0), *pads), mode=mode)
+        # Channel-first and padded in one copy ("valid" needs no copy: the
+        # windows are strided views).
+        channels_first = x.transpose(2, 0, 1)
+        if padding == "valid":
+            return _correlate_channels(
+                np.ascontiguousarray(channels_first), ker, out_hw
+            )
+        padded = np.pad(channels_first, ((0, 0), *pads), mode=mode)
         return _correlate_channels(padded, ker, out_hw)
     out = _correlate(np.pad(x, (*pads, (0, 0)), mode=mode), ker, out_hw)
     return out[:, :, 0] if squeeze else out

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._validate import as_float_array, as_positive_float, as_positive_int
 from .attention import relative_position_bias, sinusoidal_encoding
@@ -88,6 +89,17 @@ def _check_image_shape(image_shape: object) -> tuple[int, int, int]:
 
 def _check_num_classes(num_classes: object) -> int:
     return as_positive_int(num_classes, "num_classes", minimum=2)
+
+
+def _check_dtype(dtype: object) -> np.dtype:
+    """``float32`` or ``float64``, the type of the parameters and activations."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from exc
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dt}")
+    return dt
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
@@ -153,9 +165,10 @@ class _Classifier:
     image_shape: tuple[int, int, int]
     num_classes: int
     params: dict[str, np.ndarray]
+    dtype: np.dtype
 
     def _images(self, images: object) -> np.ndarray:
-        """A batch of images as ``(B, H, W, C)`` float64."""
+        """A batch of images as ``(B, H, W, C)``, in the model's ``dtype``."""
         h, w, c = self.image_shape
         x = as_float_array(images, "images", ndim=(3, 4))
         if x.ndim == 3:
@@ -168,7 +181,11 @@ class _Classifier:
             )
         if x.shape[0] == 0:
             raise ValueError("images must hold at least one image; got 0")
-        return x.astype(np.float64, copy=False)
+        return x.astype(self.dtype, copy=False)
+
+    def _cast(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The initial weights, drawn in float64, in the model's ``dtype``."""
+        return {name: a.astype(self.dtype) for name, a in params.items()}
 
     @property
     def num_params(self) -> int:
@@ -208,7 +225,8 @@ class _Classifier:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(image_shape={self.image_shape}, "
-            f"num_classes={self.num_classes}, {self._settings()}) "
+            f"num_classes={self.num_classes}, {self._settings()}, "
+            f"dtype={self.dtype.name}) "
             f"with {self.num_params} parameters"
         )
 
@@ -228,18 +246,23 @@ def _conv_batch(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """:func:`conv2d` (zero padding, same size) of every image of a batch at once.
 
     Each image ``(H, W, C)`` gets its own border of ``K // 2`` zeros, and the
-    padded images are stacked into one tall image; one ``"valid"`` call of
-    ``conv2d`` then filters them all. Output row ``n (H + K - 1) + r`` is row
-    ``r`` of image ``n``; the ``K - 1`` rows after each image straddle two
-    images and are dropped.
+    padded images are laid side by side into one wide image; one ``"valid"``
+    call of ``conv2d`` then filters them all. Output column
+    ``n (W + K - 1) + c`` is column ``c`` of image ``n``; the ``K - 1``
+    columns after each image straddle two images and are dropped (``K - 1``
+    more zero columns at the right make the output whole blocks). Side by
+    side rather than one above the other, so that the rows ``conv2d`` copies
+    and multiplies are long, not ``W`` pixels short.
     """
     b, h, w, c = x.shape
     k = kernel.shape[0]
     pad = k // 2
-    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    out = conv2d(padded.reshape(-1, w + 2 * pad, c), kernel, padding="valid")
-    out = np.pad(out, ((0, 2 * pad), (0, 0), (0, 0)))  # whole blocks again
-    return out.reshape(b, h + 2 * pad, w, -1)[:, :h]
+    wp = w + 2 * pad
+    wide = np.zeros((h + 2 * pad, b * wp + 2 * pad, c), dtype=x.dtype)
+    blocks = wide[:, : b * wp].reshape(h + 2 * pad, b, wp, c)
+    blocks[pad : pad + h, :, pad : pad + w] = x.transpose(1, 0, 2, 3)
+    out = conv2d(wide, kernel, padding="valid")  # (H, B (W + 2 pad), C_out)
+    return out.reshape(h, b, wp, -1)[:, :, :w].transpose(1, 0, 2, 3)
 
 
 def _kernel_grad(x: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
@@ -249,19 +272,21 @@ def _kernel_grad(x: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     X_padded[n, p + (a, b), i] * G[n, p, o]``: a correlation of the padded
     input with the output gradient, in which the images play the part of
     channels and the gradient, ``(H, W, B, C_out)``, is the kernel. The input
-    channels ``i`` are stacked one above the other into one tall image, so
-    that a single ``"valid"`` ``conv2d`` computes them all; rows ``a`` of
-    block ``i`` are the ones that read block ``i`` alone.
+    channels ``i`` are laid side by side into one wide image, so that a
+    single ``"valid"`` ``conv2d`` computes them all; columns ``b`` of block
+    ``i`` are the ones that read block ``i`` alone.
     """
-    b, h, w, c_in = x.shape
+    n, h, w, c_in = x.shape
     pad = k // 2
-    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    tall = padded.transpose(3, 1, 2, 0).reshape(c_in * (h + 2 * pad), w + 2 * pad, b)
-    out = conv2d(tall, grad.transpose(1, 2, 0, 3), padding="valid")
-    # Output row i * (H + 2 pad) + a, for a < K, belongs to input channel i.
-    out = np.pad(out, ((0, h - 1), (0, 0), (0, 0)))  # whole blocks again
-    out = out.reshape(c_in, h + 2 * pad, k, -1)[:, :k]  # (C_in, K, K, C_out)
-    return out.transpose(1, 2, 0, 3)
+    wp = w + 2 * pad
+    # W - 1 zero columns at the right make the output whole blocks of W + 2 pad.
+    wide = np.zeros((h + 2 * pad, c_in * wp + w - 1, n), dtype=x.dtype)
+    blocks = wide[:, : c_in * wp].reshape(h + 2 * pad, c_in, wp, n)
+    blocks[pad : pad + h, :, pad : pad + w] = x.transpose(1, 3, 2, 0)
+    out = conv2d(wide, grad.transpose(1, 2, 0, 3), padding="valid")
+    # Output column i * (W + 2 pad) + b, for b < K, belongs to input channel i.
+    out = out.reshape(k, c_in, wp, -1)[:, :, :k]  # (K, C_in, K, C_out)
+    return out.transpose(0, 2, 1, 3)
 
 
 def _pool(x: np.ndarray, size: int) -> np.ndarray:
@@ -302,6 +327,9 @@ class ConvClassifier(_Classifier):
         Odd side ``K`` of every kernel.
     pool : int
         Side of the pooling blocks.
+    dtype : float32 or float64
+        Of the parameters and of every computation. float32 trains as well
+        and about twice as fast; float64 for gradient checks.
 
     Attributes
     ----------
@@ -328,9 +356,11 @@ class ConvClassifier(_Classifier):
         channels: Sequence[int] = (8, 32),
         kernel_size: int = 3,
         pool: int = 2,
+        dtype: type | str = np.float64,
     ) -> None:
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
+        self.dtype = _check_dtype(dtype)
         gen = _generator(rng)
         if isinstance(channels, int | str) or not isinstance(channels, Sequence):
             raise TypeError(
@@ -361,7 +391,7 @@ class ConvClassifier(_Classifier):
             c_in = c_out
         params["w_out"] = _normal(gen, (c_in, self.num_classes), c_in)
         params["b_out"] = np.zeros(self.num_classes)
-        self.params = params
+        self.params = self._cast(params)
 
     def _settings(self) -> str:
         return (
@@ -460,6 +490,13 @@ class AttentionClassifier(_Classifier):
         the model cannot tell where a pixel is).
     local_prior : float, optional
         ``alpha > 0`` of the local score bias; none by default.
+    patch_size : int
+        Side of the square patches that become tokens (1: every pixel is a
+        token, as in :mod:`convattn.attention`; larger: a Vision Transformer's
+        patches, ``patch_size**2 * C`` values per token). Divides ``H`` and ``W``.
+    dtype : float32 or float64
+        Of the parameters and of every computation. float32 trains as well
+        and about twice as fast; float64 for gradient checks.
 
     Attributes
     ----------
@@ -494,9 +531,11 @@ class AttentionClassifier(_Classifier):
         position_dims: int = 8,
         local_prior: float | None = None,
         patch_size: int = 1,
+        dtype: type | str = np.float64,
     ) -> None:
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
+        self.dtype = _check_dtype(dtype)
         gen = _generator(rng)
         self.patch_size = as_positive_int(patch_size, "patch_size")
         if (
@@ -542,20 +581,25 @@ class AttentionClassifier(_Classifier):
         )
         d, m, k = self.d, self.mlp_width, self.num_classes
         c_tok = c + self.position_dims
-        self.params = {
-            "w_embed": _normal(gen, (c_tok, d), c_tok),
-            "b_embed": np.zeros(d),
-            "w_q": _normal(gen, (d, d), d),
-            "w_k": _normal(gen, (d, d), d),
-            "w_v": _normal(gen, (d, d), d),
-            "w_o": _normal(gen, (d, d), d),
-            "w_1": _normal(gen, (d, m), d, 2),
-            "b_1": np.zeros(m),
-            "w_2": _normal(gen, (m, d), m),
-            "b_2": np.zeros(d),
-            "w_out": _normal(gen, (d, k), d),
-            "b_out": np.zeros(k),
-        }
+        self.positions = self.positions.astype(self.dtype)
+        if self.bias is not None:
+            self.bias = self.bias.astype(self.dtype)
+        self.params = self._cast(
+            {
+                "w_embed": _normal(gen, (c_tok, d), c_tok),
+                "b_embed": np.zeros(d),
+                "w_q": _normal(gen, (d, d), d),
+                "w_k": _normal(gen, (d, d), d),
+                "w_v": _normal(gen, (d, d), d),
+                "w_o": _normal(gen, (d, d), d),
+                "w_1": _normal(gen, (d, m), d, 2),
+                "b_1": np.zeros(m),
+                "w_2": _normal(gen, (m, d), m),
+                "b_2": np.zeros(d),
+                "w_out": _normal(gen, (d, k), d),
+                "b_out": np.zeros(k),
+            }
+        )
 
     def _settings(self) -> str:
         return (
@@ -646,6 +690,9 @@ class MLPClassifier(_Classifier):
     rng : numpy.random.Generator or int
     hidden : int
         Width of the hidden layer.
+    dtype : float32 or float64
+        Of the parameters and of every computation. float32 trains as well
+        and about twice as fast; float64 for gradient checks.
 
     Examples
     --------
@@ -663,19 +710,23 @@ class MLPClassifier(_Classifier):
         num_classes: int,
         rng: np.random.Generator | int = 0,
         hidden: int = 32,
+        dtype: type | str = np.float64,
     ) -> None:
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
+        self.dtype = _check_dtype(dtype)
         gen = _generator(rng)
         self.hidden = as_positive_int(hidden, "hidden")
         h, w, c = self.image_shape
         n_in = h * w * c
-        self.params = {
-            "w_1": _normal(gen, (n_in, self.hidden), n_in, 2),
-            "b_1": np.zeros(self.hidden),
-            "w_2": _normal(gen, (self.hidden, self.num_classes), self.hidden),
-            "b_2": np.zeros(self.num_classes),
-        }
+        self.params = self._cast(
+            {
+                "w_1": _normal(gen, (n_in, self.hidden), n_in, 2),
+                "b_1": np.zeros(self.hidden),
+                "w_2": _normal(gen, (self.hidden, self.num_classes), self.hidden),
+                "b_2": np.zeros(self.num_classes),
+            }
+        )
 
     def _settings(self) -> str:
         return f"hidden={self.hidden}"
@@ -789,12 +840,15 @@ def fit_classifier(
     gen = _generator(rng)
     opt = Adam(lr=lr)
     history = np.empty(steps)
-    for step in range(steps):
-        pick = gen.choice(x.shape[0], size=batch, replace=False)
-        logits, cache = m._forward(x[pick])
-        loss, d_logits = cross_entropy(logits, y[pick])
-        history[step] = loss
-        if every and (step % every == 0 or step == steps - 1):
-            print(f"step {step:4d}  loss {loss:.4f}")
-        opt.step(m.params, m._backward(d_logits, cache))
+    # The matrices of these models are small: splitting each product across
+    # BLAS threads costs more than it saves, several times more on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for step in range(steps):
+            pick = gen.choice(x.shape[0], size=batch, replace=False)
+            logits, cache = m._forward(x[pick])
+            loss, d_logits = cross_entropy(logits, y[pick])
+            history[step] = loss
+            if every and (step % every == 0 or step == steps - 1):
+                print(f"step {step:4d}  loss {loss:.4f}")
+            opt.step(m.params, m._backward(d_logits, cache))
     return history
