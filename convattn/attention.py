@@ -215,7 +215,7 @@ def _forward(tokens, w_q, w_k, w_v, w_o, num_heads, bias):
     q = _split_heads(tokens @ w_q, num_heads)  # (..., Nh, N, d/Nh)
     k = _split_heads(tokens @ w_k, num_heads)
     v = _split_heads(tokens @ w_v, num_heads)  # (..., Nh, N, d_v/Nh)
-    scale = 1.0 / np.sqrt(q.shape[-1])
+    scale = 1.0 / float(np.sqrt(q.shape[-1]))  # a Python float keeps float32
     scores = (q @ np.swapaxes(k, -1, -2)) * scale
     if bias is not None:
         scores = scores + bias
