@@ -73,6 +73,38 @@ def test_gradients_match_central_differences_in_float64(rng, name, model, shape)
     assert max(errors.values()) < 1e-6, errors
 
 
+@pytest.mark.parametrize(
+    "name, model, shape", small_models(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_float32_models_compute_the_float64_loss_and_gradients(rng, name, model, shape):
+    images = rng.uniform(size=(3, *shape))
+    labels = rng.integers(0, model.num_classes, size=3)
+    loss, grads = model.loss_and_grads(images, labels)
+    # The same weights in float32: the same class, rebuilt with the same seed.
+    single = type(model).__new__(type(model))
+    single.__dict__.update(model.__dict__)
+    single.dtype = np.dtype(np.float32)
+    single.params = {k: v.astype(np.float32) for k, v in model.params.items()}
+    if getattr(model, "bias", None) is not None:
+        single.bias = model.bias.astype(np.float32)
+    if hasattr(model, "positions"):
+        single.positions = model.positions.astype(np.float32)
+    loss32, grads32 = single.loss_and_grads(images, labels)
+    assert single.logits(images).dtype == np.float32
+    assert loss32 == pytest.approx(loss, rel=1e-5)
+    for key, g in grads.items():
+        assert grads32[key].dtype == np.float32, key
+        np.testing.assert_allclose(grads32[key], g, rtol=1e-3, atol=1e-5, err_msg=key)
+
+
+def test_float32_keyword_gives_float32_parameters_with_the_float64_values():
+    for make in (ca.ConvClassifier, ca.AttentionClassifier, ca.MLPClassifier):
+        double, single = make((4, 4), 3, rng=7), make((4, 4), 3, rng=7, dtype="float32")
+        for key, value in double.params.items():
+            assert single.params[key].dtype == np.float32
+            np.testing.assert_array_equal(single.params[key], value.astype(np.float32))
+
+
 def test_the_gradient_check_sees_a_wrong_backward_pass(rng):
     model = ca.ConvClassifier((4, 4), 2, rng=0, channels=(2, 2))
     images, labels = rng.uniform(size=(2, 4, 4)), np.array([0, 1])
@@ -332,6 +364,9 @@ def test_fit_classifier_is_reproducible_and_prints_rounded_progress(rng):
         (lambda: ca.ConvClassifier((8, 8), 2.0), TypeError, "num_classes"),
         (lambda: ca.ConvClassifier((8, 8), 10, rng=-1), ValueError, "rng"),
         (lambda: ca.ConvClassifier((8, 8), 10, rng=0.5), TypeError, "rng"),
+        (lambda: ca.ConvClassifier((8, 8), 10, dtype=np.int32), ValueError, "dtype"),
+        (lambda: ca.MLPClassifier((8, 8), 10, dtype="half"), ValueError, "dtype"),
+        (lambda: ca.AttentionClassifier((8, 8), 10, dtype=5), TypeError, "dtype"),
         (lambda: ca.ConvClassifier((8, 8), 10, channels=()), ValueError, "channels"),
         (lambda: ca.ConvClassifier((8, 8), 10, channels=8), TypeError, "channels"),
         (
