@@ -297,8 +297,11 @@ def _pool(x: np.ndarray, size: int) -> np.ndarray:
 
 def _unpool(grad: np.ndarray, size: int) -> np.ndarray:
     """Backward pass of :func:`_pool`: each block shares its gradient equally."""
-    spread = np.repeat(np.repeat(grad, size, axis=1), size, axis=2)
-    return spread / (size * size)
+    b, h, w, c = grad.shape
+    share = (grad / (size * size))[:, :, None, :, None, :]
+    return np.broadcast_to(share, (b, h, size, w, size, c)).reshape(
+        b, h * size, w * size, c
+    )
 
 
 class ConvClassifier(_Classifier):
