@@ -331,8 +331,8 @@ class ConvClassifier(_Classifier):
     pool : int
         Side of the pooling blocks.
     dtype : float32 or float64
-        Of the parameters and of every computation. float32 trains as well
-        and about twice as fast; float64 for gradient checks.
+        Of the parameters and of every computation. float32 is faster and
+        precise enough for training; use float64 for gradient checks.
 
     Attributes
     ----------
@@ -498,8 +498,8 @@ class AttentionClassifier(_Classifier):
         token, as in :mod:`convattn.attention`; larger: a Vision Transformer's
         patches, ``patch_size**2 * C`` values per token). Divides ``H`` and ``W``.
     dtype : float32 or float64
-        Of the parameters and of every computation. float32 trains as well
-        and about twice as fast; float64 for gradient checks.
+        Of the parameters and of every computation. float32 is faster and
+        precise enough for training; use float64 for gradient checks.
 
     Attributes
     ----------
@@ -694,8 +694,8 @@ class MLPClassifier(_Classifier):
     hidden : int
         Width of the hidden layer.
     dtype : float32 or float64
-        Of the parameters and of every computation. float32 trains as well
-        and about twice as fast; float64 for gradient checks.
+        Of the parameters and of every computation. float32 is faster and
+        precise enough for training; use float64 for gradient checks.
 
     Examples
     --------
