@@ -18,6 +18,10 @@ The numerical core is plain numpy and is imported here:
 - :mod:`convattn.bridge`: attention that convolves, local attention;
 - :mod:`convattn.blockwise`: exact attention in bounded memory;
 - :mod:`convattn.timing`: one stopwatch (warm-up, repeats, median).
+- :mod:`convattn.tasks`: the digits (scikit-learn's, bundled), their variants
+  and a long-range task;
+- :mod:`convattn.models`: convolution, attention and MLP classifiers with
+  hand-derived gradients.
 
 Each module imports numpy and the modules above it in this list, never the
 ones below.
@@ -46,6 +50,7 @@ from . import (
     compare,
     conv,
     images,
+    models,
     retrieval,
     tasks,
     timing,
@@ -57,6 +62,7 @@ from .bridge import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .images import *  # noqa: F403
+from .models import *  # noqa: F403
 from .retrieval import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .timing import *  # noqa: F403
@@ -77,6 +83,7 @@ __all__ = [
     *bridge.__all__,
     *blockwise.__all__,
     *timing.__all__,
+    *models.__all__,
 ]
 
 

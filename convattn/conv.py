@@ -303,8 +303,14 @@ def conv2d(
     )
     out_hw = (-(-full_h // s), -(-full_w // s))
     if ker.ndim == 4:
-        # Channel-first and padded in one copy.
-        padded = np.pad(x.transpose(2, 0, 1), ((0, 0), *pads), mode=mode)
+        # Channel-first and padded in one copy ("valid" needs no copy: the
+        # windows are strided views).
+        channels_first = x.transpose(2, 0, 1)
+        if padding == "valid":
+            return _correlate_channels(
+                np.ascontiguousarray(channels_first), ker, out_hw, s, d
+            )
+        padded = np.pad(channels_first, ((0, 0), *pads), mode=mode)
         return _correlate_channels(padded, ker, out_hw, s, d)
     out = _correlate(np.pad(x, (*pads, (0, 0)), mode=mode), ker, out_hw, s, d)
     return out[:, :, 0] if squeeze else out

@@ -156,7 +156,7 @@ def attention_backward(grad_output: np.ndarray, cache: dict) -> dict[str, np.nda
         raise ValueError(
             f"grad_output must have the output's shape {out_shape}; got {g.shape}"
         )
-    scale = 1.0 / np.sqrt(q.shape[-1])
+    scale = 1.0 / float(np.sqrt(q.shape[-1]))  # a Python float keeps float32
     d_w_o = _flat(heads).T @ _flat(g)
     d_heads = _split_heads(g @ w_o.T, cache["num_heads"])  # (..., Nh, N, d_v/Nh)
     d_weights = d_heads @ np.swapaxes(v, -1, -2)

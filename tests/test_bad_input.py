@@ -880,6 +880,93 @@ BAD_CASES = [
         ValueError,
         "q and k",
     ),
+    # --- the digits and their variants (chapter 9) ---------------------------------
+    _case(
+        "digits_on_canvas",
+        lambda: ca.digits_on_canvas(np.zeros((2, 8, 8)), size=6),
+        ValueError,
+        "size",
+    ),
+    _case(
+        "digits_on_canvas",
+        lambda: ca.digits_on_canvas(np.zeros((2, 8, 8)), rng=1.5),
+        TypeError,
+        "rng",
+    ),
+    _case(
+        "permute_pixels",
+        lambda: ca.permute_pixels(np.zeros((2, 2, 2)), [0, 1, 1, 2]),
+        ValueError,
+        "permutation",
+    ),
+    _case("same_colour_task", lambda: ca.same_colour_task(0), ValueError, "num_images"),
+    _case(
+        "same_colour_task", lambda: ca.same_colour_task(2, rng="x"), TypeError, "rng"
+    ),
+    # --- models (chapter 9) ---------------------------------------------------------
+    _case(
+        "ConvClassifier",
+        lambda: ca.ConvClassifier((8, 8), 1),
+        ValueError,
+        "num_classes",
+    ),
+    _case(
+        "ConvClassifier", lambda: ca.ConvClassifier((8,), 10), ValueError, "image_shape"
+    ),
+    _case(
+        "AttentionClassifier",
+        lambda: ca.AttentionClassifier((8, 8), 10, rng="seed"),
+        TypeError,
+        "rng",
+    ),
+    _case(
+        "AttentionClassifier",
+        lambda: ca.AttentionClassifier((8, 8), 10).logits(np.zeros((2, 7, 8))),
+        ValueError,
+        "images",
+    ),
+    _case(
+        "MLPClassifier",
+        lambda: ca.MLPClassifier((8, 8), 10).logits(np.full((1, 8, 8), np.nan)),
+        ValueError,
+        "images",
+    ),
+    _case(
+        "MLPClassifier",
+        lambda: ca.MLPClassifier((8, 8), 10).loss_and_grads(
+            np.zeros((2, 8, 8)), [0, 10]
+        ),
+        ValueError,
+        "labels",
+    ),
+    _case(
+        "fit_classifier",
+        lambda: ca.fit_classifier("model", np.zeros((2, 8, 8)), [0, 1]),
+        TypeError,
+        "model",
+    ),
+    _case(
+        "fit_classifier",
+        lambda: ca.fit_classifier(
+            ca.MLPClassifier((8, 8), 2), np.zeros((2, 8, 8)), [0, 1], steps=0
+        ),
+        ValueError,
+        "steps",
+    ),
+    _case(
+        "accuracy",
+        lambda: ca.accuracy(
+            ca.MLPClassifier((8, 8), 2), np.zeros((2, 8, 8)), [0, 1, 1]
+        ),
+        ValueError,
+        "labels",
+    ),
+    _case(
+        "cross_entropy",
+        lambda: ca.cross_entropy(np.zeros(3), [0]),
+        ValueError,
+        "logits",
+    ),
     _case(
         "blockwise_attention_grad",
         lambda: ca.blockwise_attention_grad(X, K, V, np.ones((5, 3))),
@@ -938,8 +1025,9 @@ def test_bad_input_is_rejected_by_name(name, call, exc, word):
 def test_every_public_callable_has_a_bad_input_case():
     covered = {case.values[0] for case in BAD_CASES}
     public = {n for n in ca.__all__ if callable(getattr(ca, n))}
-    # Constant-output kernels take no arguments: nothing to get wrong.
-    assert public - covered == {"laplacian_kernel"}
+    # Functions without arguments (a constant kernel, the bundled digits):
+    # nothing to get wrong.
+    assert public - covered == {"laplacian_kernel", "load_digits"}
 
 
 def test_there_are_at_least_150_cases():
