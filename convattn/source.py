@@ -6,17 +6,33 @@ then a change to the package shows up in the chapter as it is, and a rename
 fails loudly (an unknown name raises, and a test checks every name a chapter
 shows).
 
-This module imports only the standard library (and the package on demand).
+In a notebook :func:`show_source` shows the code as an HTML listing,
+``<pre class="convattn-listing">``, with the plain text beside it for
+every other front end. The package is formatted at 88 columns, wider than a
+printed output of the book's pages (about 78 characters of the output
+font): the book's style sheet ``_static/listings.css`` sets listings in a
+smaller font, so that a line of :data:`LISTING_WIDTH` characters fits
+without scrolling sideways; in JupyterLab the listing is an ordinary block
+of code.
+
+This module imports only the standard library (and the package, and IPython
+in a notebook, on demand).
 """
 
 from __future__ import annotations
 
 import ast
+import html
 import importlib
 import inspect
 import textwrap
 
-__all__ = ["show_source", "source"]
+__all__ = ["LISTING_CLASS", "LISTING_WIDTH", "listing_html", "show_source", "source"]
+
+#: The HTML class of a listing; ``_static/listings.css`` styles it on the site.
+LISTING_CLASS = "convattn-listing"
+#: The longest line a listing may hold: the package's line length (ruff).
+LISTING_WIDTH = 88
 
 
 def _resolve(name: str):
@@ -69,8 +85,11 @@ def source(name: str, docstring: bool = True) -> str:
 
     Examples
     --------
-    >>> print(source("softmax", docstring=False).splitlines()[1])
-        # (docstring omitted)
+    >>> short = source("softmax", docstring=False)
+    >>> "# (docstring omitted)" in short, "Parameters" in source("softmax")
+    (True, True)
+    >>> [line for line in short.splitlines() if line.lstrip().startswith("def ")]
+    ['def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarray:']
     >>> source("no_such_function")
     Traceback (most recent call last):
     ...
@@ -95,6 +114,34 @@ def source(name: str, docstring: bool = True) -> str:
     return "".join([*lines[:first], f"{indent}# (docstring omitted)\n", *lines[last:]])
 
 
+def listing_html(text: str) -> str:
+    """``text`` as an HTML listing: escaped, in ``<pre class="convattn-listing">``.
+
+    Examples
+    --------
+    >>> listing_html("if a < b & c:\\n")
+    '<pre class="convattn-listing">if a &lt; b &amp; c:\\n</pre>'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
+    return f'<pre class="{LISTING_CLASS}">{html.escape(text, quote=False)}</pre>'
+
+
 def show_source(name: str, docstring: bool = True) -> None:
-    """Print :func:`source` ``(name, docstring)``: package code shown in a chapter."""
-    print(source(name, docstring=docstring), end="")
+    """Show :func:`source` ``(name, docstring)``: package code in a chapter.
+
+    In IPython (a notebook) it displays one output holding the listing twice,
+    as HTML (:func:`listing_html`) and as plain text; elsewhere it prints the
+    plain text.
+    """
+    text = source(name, docstring=docstring)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(text, end="")
+        return
+    from IPython.display import display
+
+    display({"text/plain": text, "text/html": listing_html(text)}, raw=True)

@@ -1,12 +1,27 @@
 """Package code shown in the book, selected by name (convattn.source)."""
 
 import ast
+import html
 import inspect
+import json
+import re
+from pathlib import Path
 
 import pytest
 
 import convattn as ca
-from convattn.source import show_source, source
+from convattn.source import (
+    LISTING_CLASS,
+    LISTING_WIDTH,
+    listing_html,
+    show_source,
+    source,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOWN = re.compile(
+    r"""show_source\(\s*["']([\w.]+)["']\s*(?:,\s*docstring\s*=\s*(\w+))?"""
+)
 
 
 def test_source_is_the_object_source_dedented():
@@ -33,6 +48,63 @@ def test_docstring_left_out_and_nothing_else():
 def test_show_source_prints_it(capsys):
     show_source("softmax")
     assert capsys.readouterr().out == source("softmax")
+
+
+def test_in_a_notebook_show_source_displays_html_and_text(monkeypatch, capsys):
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(
+        IPython.display, "display", lambda *objs, **kw: shown.append((objs, kw))
+    )
+    show_source("blockwise_attention", docstring=False)
+    assert capsys.readouterr().out == ""
+    [((bundle,), kwargs)] = shown
+    assert kwargs == {"raw": True}
+    text = source("blockwise_attention", docstring=False)
+    assert bundle["text/plain"] == text
+    assert bundle["text/html"] == listing_html(text)
+
+
+def test_listing_html_escapes_and_keeps_every_character():
+    text = source("blockwise_attention")  # holds "<=" and quotes
+    assert "<=" in text
+    page = listing_html(text)
+    head, tail = f'<pre class="{LISTING_CLASS}">', "</pre>"
+    assert page.startswith(head) and page.endswith(tail)
+    inner = page[len(head) : -len(tail)]
+    assert "<" not in inner and ">" not in inner
+    assert html.unescape(inner) == text
+    with pytest.raises(TypeError, match=r"^text"):
+        listing_html(b"def f(): pass")
+
+
+def test_the_style_sheet_styles_the_listing_class():
+    css = (ROOT / "_static" / "listings.css").read_text(encoding="utf-8")
+    rule = re.search(r"\." + re.escape(LISTING_CLASS) + r"\s*\{([^}]*)\}", css)
+    assert rule, f"_static/listings.css has no rule for .{LISTING_CLASS}"
+    assert "font-size" in rule.group(1)
+
+
+def test_every_listing_a_chapter_shows_fits_the_listing_width():
+    # The style sheet sizes the listing font for lines of LISTING_WIDTH
+    # characters; a longer line would scroll sideways on the site.
+    shown = set()
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                for name, doc in SHOWN.findall("".join(cell["source"])):
+                    shown.add((name, doc != "False"))
+    assert shown, "no chapter shows package code"
+    for name, docstring in sorted(shown):
+        for line in source(name, docstring=docstring).splitlines():
+            assert len(line) <= LISTING_WIDTH, (
+                f"convattn.{name}: a line of {len(line)} characters "
+                f"(a listing holds {LISTING_WIDTH}): {line[:60]}"
+            )
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,9 @@ def student_sources(where: Path) -> Path:
     where.mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, where / name)
+    # The style sheets (Jupyter Book links every .css file of _static).
+    if (ROOT / "_static").is_dir():
+        shutil.copytree(ROOT / "_static", where / "_static")
     (where / "book").mkdir()
     for path in sorted((ROOT / "book").iterdir()):
         if path.suffix == ".ipynb":
