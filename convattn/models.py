@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validate import as_float_array, as_positive_float, as_positive_int
+from ._validate import as_float_array, as_positive_float, as_positive_int, check_rng
 from .attention import relative_position_bias, sinusoidal_encoding
 from .conv import conv2d
 from .retrieval import softmax
@@ -53,18 +53,6 @@ __all__ = [
 
 
 # --- shared checks --------------------------------------------------------------
-
-
-def _generator(rng: object) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
-        raise TypeError(
-            f"rng must be a numpy Generator or an integer seed >= 0; got {rng!r}"
-        )
-    if rng < 0:
-        raise ValueError(f"rng must be a seed >= 0; got {rng}")
-    return np.random.default_rng(int(rng))
 
 
 def _check_image_shape(image_shape: object) -> tuple[int, int, int]:
@@ -364,7 +352,7 @@ class ConvClassifier(_Classifier):
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
         self.dtype = _check_dtype(dtype)
-        gen = _generator(rng)
+        gen = check_rng(rng)
         if isinstance(channels, int | str) or not isinstance(channels, Sequence):
             raise TypeError(
                 f"channels must be a sequence of ints, one per layer; got {channels!r}"
@@ -539,7 +527,7 @@ class AttentionClassifier(_Classifier):
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
         self.dtype = _check_dtype(dtype)
-        gen = _generator(rng)
+        gen = check_rng(rng)
         self.patch_size = as_positive_int(patch_size, "patch_size")
         if (
             self.image_shape[0] % self.patch_size
@@ -718,7 +706,7 @@ class MLPClassifier(_Classifier):
         self.image_shape = _check_image_shape(image_shape)
         self.num_classes = _check_num_classes(num_classes)
         self.dtype = _check_dtype(dtype)
-        gen = _generator(rng)
+        gen = check_rng(rng)
         self.hidden = as_positive_int(hidden, "hidden")
         h, w, c = self.image_shape
         n_in = h * w * c
@@ -841,7 +829,7 @@ def fit_classifier(
     steps = as_positive_int(steps, "steps")
     batch = min(as_positive_int(batch_size, "batch_size"), x.shape[0])
     every = None if print_every is None else as_positive_int(print_every, "print_every")
-    gen = _generator(rng)
+    gen = check_rng(rng)
     opt = Adam(lr=lr)
     # Adam treats every number alike, so it can update all parameters as one
     # vector: one pass of its arithmetic per step instead of one per array.
