@@ -26,9 +26,10 @@ CORE_ORDER = [
     "timing",
     "models",
     "exercises",
-    "source",
 ]
-TOP = ("plotting", "widgets")
+# Display helpers for notebooks: they may import matplotlib, ipywidgets or
+# IPython, and nothing in the core imports them.
+TOP = ("plotting", "widgets", "source")
 FORBIDDEN = ("matplotlib", "ipywidgets", "traitlets", "IPython")
 #: (module, function) pairs allowed to import matplotlib, and only inside.
 PHOTO_READERS = {("images", "_hopper")}
