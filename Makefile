@@ -116,7 +116,7 @@ chromium:
 
 # Needs the built site (`make book`, which `make test` runs first).
 browser: $(STAMP) chromium
-	$(BIN)/python -m pytest tests/browser/check_site.py -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/browser/check_site.py -n 2 -q -p no:cacheprovider
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book student

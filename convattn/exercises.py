@@ -37,6 +37,7 @@ from . import (
     compare,
     conv,
     images,
+    models,
     retrieval,
     tasks,
 )
@@ -1251,6 +1252,105 @@ _exercise(
             lambda n, b: n * n // b,
             "Both the queries and the keys are cut into blocks: the count is "
             "(blocks)^2.",
+        ),
+    ),
+)
+
+
+# -- chapter 9 ----------------------------------------------------------------
+
+
+def _best_additive() -> float:
+    # Every score table s1, s2 over the colours a, b with values -2 ... 2, the
+    # rule "same if s1(c1) + s2(c2) > 0", the four pairs equally likely.
+    best = 0.0
+    for s1a, s1b, s2a, s2b in itertools.product(range(-2, 3), repeat=4):
+        right = [s1a + s2a > 0, s1b + s2b > 0, s1a + s2b <= 0, s1b + s2a <= 0]
+        best = max(best, sum(right) / 4)
+    return best
+
+
+_exercise(
+    "ex-09-additive",
+    expects="a float: the best accuracy that the rule 'same if s1(c1) + s2(c2) > 0' "
+    "reaches over all score tables s1, s2, when the four pairs (a, a), (a, b), "
+    "(b, a) and (b, b) are equally likely",
+    reference=_best_additive,
+    shape=(),
+    why="A sum of separate scores for the two pixels cannot test whether they are "
+    "equal: a model none of whose windows sees both pixels is capped below 1, "
+    "however much data it gets.",
+    mistakes=(
+        (
+            lambda: 0.5,
+            "Chance is not the limit: a threshold on the sum gets three of the four "
+            "pairs right.",
+        ),
+        (
+            lambda: 1.0,
+            "A sum of two separate scores cannot say 'equal' for both (a, a) and "
+            "(b, b) and 'different' for (a, b) and (b, a): add the two 'same' "
+            "conditions, then the two 'different' ones, and compare.",
+        ),
+        (
+            lambda: 0.25,
+            "Too pessimistic: always answering 'different' already gets two of the "
+            "four pairs right, and a threshold on the sum does better still.",
+        ),
+    ),
+)
+
+
+def _logits_equal() -> tuple[bool, ...]:
+    # Untrained attention classifiers on random 8 x 8 images, centred against
+    # one fixed shuffle of the pixels: are the logits equal (to rounding)?
+    gen = np.random.default_rng(0)
+    centred = gen.uniform(size=(5, 8, 8))
+    permuted, _ = tasks.permute_pixels(centred, rng=gen)
+    out = []
+    for patch in (1, 2):
+        for dims in (0, 8):
+            model = models.AttentionClassifier(
+                (8, 8), 10, rng=0, patch_size=patch, position_dims=dims
+            )
+            diff = np.abs(model.logits(centred) - model.logits(permuted)).max()
+            out.append(bool(diff < 1e-10))
+    return tuple(out)
+
+
+_exercise(
+    "ex-09-positions",
+    expects="a sequence of 4 bools, 'logits equal for centred and permuted "
+    "digits', in the order (1 x 1 patches, no positions), (1 x 1 patches, with "
+    "positions), (2 x 2 patches, no positions), (2 x 2 patches, with positions)",
+    reference=_logits_equal,
+    shape=(4,),
+    integer=True,
+    why="Without positions, attention over pixel tokens sees a set: it is blind to "
+    "the order of the pixels, which is why images need a positional encoding.",
+    mistakes=(
+        (
+            lambda: (False, False, False, False),
+            "With pixel tokens and no positions the model sees a set of pixel "
+            "values: shuffling the pixels only reorders the tokens, attention's "
+            "outputs are reordered the same way, and the mean over tokens ignores "
+            "order.",
+        ),
+        (
+            lambda: (True, False, True, False),
+            "A 2 x 2 patch holds four pixels: shuffling the pixels changes what "
+            "each patch holds, not just the order of the patches.",
+        ),
+        (
+            lambda: (True, True, False, False),
+            "The position code does not travel with the pixel value: it belongs to "
+            "the place, so after the shuffle each pixel value comes with the code "
+            "of the place it now sits at.",
+        ),
+        (
+            lambda: (True, True, True, True),
+            "Both the position codes and the contents of the 2 x 2 patches change "
+            "with the shuffle: which case reorders the tokens and nothing else?",
         ),
     ),
 )

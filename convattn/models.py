@@ -9,7 +9,8 @@ cross-entropy and its gradient for every array in ``.params``) and
 - :class:`ConvClassifier`: ``3 x 3`` convolutions with ReLU and average
   pooling, then the mean over all pixels and a linear read-out. Every
   feature reads a small window, with weights that depend only on the offset.
-- :class:`AttentionClassifier`: every pixel is a token with its position; one
+- :class:`AttentionClassifier`: every pixel (or patch of pixels) is a token
+  with its position; one
   self-attention block (residual, with a small MLP), the mean over tokens and
   a linear read-out. Every token may read every other one. An optional fixed
   score bias ``-local_prior * |p_j - p_i|^2`` makes each query pixel start
@@ -49,6 +50,7 @@ __all__ = [
     "accuracy",
     "cross_entropy",
     "fit_classifier",
+    "fit_many",
 ]
 
 
@@ -858,3 +860,127 @@ def fit_classifier(
                 {"all": np.concatenate([grads[name].ravel() for name in names])},
             )
     return history
+
+
+# --- many independent runs at once -----------------------------------------------
+
+#: What one run of :func:`fit_many` must say, and what it may add.
+_RUN_KEYS = ("model", "images", "labels", "test_images", "test_labels")
+_FIT_KEYS = ("steps", "lr", "batch_size", "rng")
+
+
+def _check_runs(runs: object) -> list[dict]:
+    if isinstance(runs, dict) or not isinstance(runs, Sequence):
+        raise TypeError(f"runs must be a list of dicts; got {type(runs).__name__}")
+    checked = []
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict):
+            raise TypeError(f"runs[{i}] must be a dict; got {type(run).__name__}")
+        missing = [k for k in _RUN_KEYS if k not in run]
+        unknown = [k for k in run if k not in _RUN_KEYS + _FIT_KEYS]
+        if missing or unknown:
+            raise ValueError(
+                f"runs[{i}] must have the keys {list(_RUN_KEYS)} and may have "
+                f"{list(_FIT_KEYS)}; missing {missing}, unknown {unknown}"
+            )
+        _check_model(run["model"])
+        checked.append(run)
+    return checked
+
+
+def _fit_one(run: dict) -> tuple[_Classifier, float, float]:
+    model = run["model"]
+    fit = {k: run[k] for k in _FIT_KEYS if k in run}
+    fit_classifier(model, run["images"], run["labels"], **fit)
+    return (
+        model,
+        accuracy(model, run["images"], run["labels"]),
+        accuracy(model, run["test_images"], run["test_labels"]),
+    )
+
+
+def fit_many(runs: Sequence[dict], processes: int | None = None) -> list[tuple]:
+    """Train independent runs of :func:`fit_classifier`, several at once.
+
+    Each run is a dict with ``model``, its training ``images`` and
+    ``labels``, the ``test_images`` and ``test_labels`` to score it on, and
+    optionally ``steps``, ``lr``, ``batch_size`` and ``rng`` for
+    :func:`fit_classifier`. The runs are shared out between ``processes``
+    worker processes (by default one per available core, at most 2). Every
+    run is seeded and trains on its own copy of the model, so the results are
+    those of training the runs one after the other; only the time differs.
+
+    Returns
+    -------
+    list of (model, train_accuracy, test_accuracy), in the order of ``runs``
+        ``model`` is the trained copy (the models passed in are not changed
+        when the runs go to worker processes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.zeros((40, 2, 2))
+    >>> labels = np.arange(40) % 2
+    >>> images[labels == 1, 0, 0] = 1.0
+    >>> runs = [dict(model=MLPClassifier((2, 2), 2, rng=seed), images=images,
+    ...              labels=labels, test_images=images, test_labels=labels,
+    ...              steps=60, lr=0.05, rng=seed) for seed in (0, 1)]
+    >>> [round(test, 2) for _, _, test in fit_many(runs, processes=1)]
+    [1.0, 1.0]
+    """
+    checked = _check_runs(runs)
+    if processes is None:
+        import os
+
+        available = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count()
+        )
+        processes = max(1, min(2, available or 1))
+    processes = as_positive_int(processes, "processes")
+    if processes == 1 or len(checked) <= 1:
+        return [_fit_one(run) for run in checked]
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return list(_worker_pool(processes).map(_fit_one, checked))
+    except BrokenProcessPool:
+        _POOLS.pop(processes).shutdown()  # a worker died: start afresh next time
+        raise
+
+
+#: Worker processes, started on first use and kept for later calls (starting
+#: one costs about a second: it imports numpy and convattn).
+_POOLS: dict = {}
+
+
+def _worker_pool(processes: int):
+    if processes not in _POOLS:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "spawn" starts clean interpreters on every system (fork is not
+        # offered everywhere and does not mix with threads).
+        context = multiprocessing.get_context("spawn")
+        if not _POOLS:
+            import atexit
+
+            atexit.register(_close_pools)
+        _POOLS[processes] = ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_ignore_interrupts
+        )
+    return _POOLS[processes]
+
+
+def _ignore_interrupts() -> None:
+    # An interrupt (Ctrl-C, or a Jupyter kernel shutting down) is for the
+    # parent, which then closes the pool; workers would only print tracebacks.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _close_pools() -> None:
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown()

@@ -954,6 +954,24 @@ BAD_CASES = [
         "steps",
     ),
     _case(
+        "fit_many",
+        lambda: ca.fit_many({"model": ca.MLPClassifier((8, 8), 2)}),
+        TypeError,
+        "runs",
+    ),
+    _case(
+        "fit_many",
+        lambda: ca.fit_many([{"model": ca.MLPClassifier((8, 8), 2), "steps": 3}]),
+        ValueError,
+        "runs[0]",
+    ),
+    _case(
+        "fit_many",
+        lambda: ca.fit_many([], processes=0),
+        ValueError,
+        "processes",
+    ),
+    _case(
         "accuracy",
         lambda: ca.accuracy(
             ca.MLPClassifier((8, 8), 2), np.zeros((2, 8, 8)), [0, 1, 1]

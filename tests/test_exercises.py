@@ -145,6 +145,39 @@ def _sol_08_rescale():
     return right
 
 
+def _sol_09_additive():
+    values = range(-2, 3)
+    best = 0.0
+    for s1a in values:
+        for s1b in values:
+            for s2a in values:
+                for s2b in values:
+                    right = [
+                        s1a + s2a > 0,
+                        s1b + s2b > 0,
+                        s1a + s2b <= 0,
+                        s1b + s2a <= 0,
+                    ]
+                    best = max(best, sum(right) / 4)
+    return best
+
+
+def _sol_09_positions():
+    images, _ = ca.load_digits()
+    permuted, _ = ca.permute_pixels(images, rng=2)
+    test = np.random.default_rng(0).permutation(len(images))[:400]
+    x_c, x_p = images[test[:50]], permuted[test[:50]]
+    equal = []
+    for patch in [1, 2]:
+        for dims in [0, 8]:
+            model = ca.AttentionClassifier(
+                (8, 8), 10, rng=0, patch_size=patch, position_dims=dims
+            )
+            diff = np.abs(model.logits(x_c) - model.logits(x_p)).max()
+            equal.append(bool(diff < 1e-12))
+    return tuple(equal)
+
+
 SOLUTIONS = {
     "ex-01-black": _sol_01_black,
     "ex-01-twins": _sol_01_twins,
@@ -171,6 +204,8 @@ SOLUTIONS = {
     "ex-08-predict": _sol_08_predict,
     "ex-08-rescale": _sol_08_rescale,
     "ex-08-block": lambda: lambda n, block_size: (-(-n // block_size)) ** 2,
+    "ex-09-additive": _sol_09_additive,
+    "ex-09-positions": _sol_09_positions,
 }
 
 
@@ -179,7 +214,7 @@ def test_every_listed_exercise_has_a_check_and_at_least_two_per_chapter():
     per_chapter = {}
     for label in exercises.labels():
         per_chapter[label[3:5]] = per_chapter.get(label[3:5], 0) + 1
-    assert sorted(per_chapter) == [f"{n:02d}" for n in range(1, 9)]
+    assert sorted(per_chapter) == [f"{n:02d}" for n in range(1, 10)]
     assert min(per_chapter.values()) >= 2
 
 
@@ -250,6 +285,8 @@ HAND_MISTAKES = {
     "ex-06-crossover": (40, "cost the same"),
     "ex-07-predict": (8, "round up"),
     "ex-08-block": (lambda n, b: (n // b) ** 2, "Off by one"),
+    "ex-09-additive": (0.5, "Chance is not the limit"),
+    "ex-09-positions": ([True, False, True, False], "2 x 2 patch holds four pixels"),
 }
 
 
@@ -281,6 +318,14 @@ def test_wrong_shape_and_type_say_what_was_expected(capsys):
     assert "instead of a number" in capsys.readouterr().out
     assert check("ex-06-padding", float("nan")) is False
     assert "NaN" in capsys.readouterr().out
+    assert check("ex-09-additive", [0.75, 0.25]) is False
+    assert "got shape (2,)" in capsys.readouterr().out
+    assert check("ex-09-positions", (True, False)) is False
+    out = capsys.readouterr().out
+    assert "a sequence of 4 bools" in out and "got shape (2,)" in out
+    assert check("ex-09-positions", "True, False, False, False") is False
+    out = capsys.readouterr().out
+    assert "a sequence of 4 bools" in out and "instead of a number" in out
 
 
 def test_a_failing_function_is_reported_not_raised(capsys):

@@ -352,6 +352,47 @@ def test_fit_classifier_is_reproducible_and_prints_rounded_progress(rng):
     assert all(len(line.split()[-1].split(".")[1]) == 4 for line in lines)
 
 
+def test_fit_many_in_worker_processes_equals_one_run_after_the_other(rng):
+    images, labels = two_blobs(rng, n=20)
+
+    def runs():
+        return [
+            dict(
+                model=make(),
+                images=images,
+                labels=labels,
+                test_images=images[:8],
+                test_labels=labels[:8],
+                steps=12,
+                lr=0.03,
+                rng=seed,
+            )
+            for seed, make in enumerate(
+                [
+                    lambda: ca.ConvClassifier((4, 4), 2, rng=0, channels=(4, 4)),
+                    lambda: ca.AttentionClassifier((4, 4), 2, rng=1, d=8),
+                    lambda: ca.MLPClassifier((4, 4), 2, rng=2),
+                ]
+            )
+        ]
+
+    serial = ca.fit_many(runs(), processes=1)
+    parallel = ca.fit_many(runs(), processes=2)
+    for (m1, train1, test1), (m2, train2, test2) in zip(serial, parallel, strict=True):
+        assert (train1, test1) == (train2, test2)
+        assert 0.0 <= test1 <= 1.0
+        for name in m1.params:
+            np.testing.assert_array_equal(m1.params[name], m2.params[name])
+    # The same as calling fit_classifier directly.
+    first = runs()[0]
+    ca.fit_classifier(first["model"], images, labels, steps=12, lr=0.03, rng=0)
+    for name in first["model"].params:
+        np.testing.assert_array_equal(
+            first["model"].params[name], serial[0][0].params[name]
+        )
+    assert serial[0][1] == ca.accuracy(first["model"], images, labels)
+
+
 # --- bad inputs ---------------------------------------------------------------
 
 

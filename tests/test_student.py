@@ -150,8 +150,7 @@ def test_exercises_are_numbered_and_checkable(path):
         )
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     ours = [lab for lab in exercises.labels() if lab.startswith(f"ex-{chapter:02d}-")]
-    # Chapters 1-8 have self-checks; chapter 9's exercises do not have them yet.
-    assert len(ours) >= (2 if chapter <= 8 else 0)
+    assert len(ours) >= 2
     for label in ours:
         assert f'check("{label}", answer)' in code
     assert code.count("from convattn.exercises import check") == len(ours)

@@ -1,6 +1,6 @@
 """Add the teaching kit's cells to the chapters, keeping every other cell.
 
-    .venv/bin/python tools/add_kit_cells.py book/0[1-8]_*.ipynb
+    .venv/bin/python tools/add_kit_cells.py book/0[1-9]_*.ipynb
 
 Idempotent, and it never reorders, deletes or re-ids an existing cell:
 

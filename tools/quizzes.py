@@ -1,4 +1,4 @@
-"""The "Check your understanding" questions of chapters 1-8, and their HTML.
+"""The "Check your understanding" questions of chapters 1-9, and their HTML.
 
 Each question is predict-then-check: the reader picks the option they
 predict and opens it. Every option, right or wrong, opens an explanation.
@@ -601,6 +601,132 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     "the block size only",
                     False,
                     "The output alone is N x d_v; the block size only sets the tile.",
+                ),
+            ],
+        ),
+    ],
+    9: [
+        (
+            "One fixed shuffle of the 64 pixel positions, the same for every image. "
+            "For which model is it exactly harmless: it can learn the shuffled "
+            "digits just as well as the centred ones, whatever the data?",
+            [
+                (
+                    "the MLP's",
+                    True,
+                    "It has one weight per pixel and no notion of neighbours: the shuffle "
+                    "only reorders the rows of its first weight matrix.",
+                ),
+                (
+                    "the convolution's",
+                    False,
+                    "Its 3 x 3 windows now read pixels that were scattered over the "
+                    "digit, so its assumption of locality is wrong.",
+                ),
+                (
+                    "the attention model's (2 x 2 patches with positions)",
+                    False,
+                    "Not exactly: each patch now holds four scattered pixels, so the "
+                    "shuffle changes what a token holds, not only the order of the "
+                    "tokens. (Measured, it loses little: within the spread of seeds.)",
+                ),
+                (
+                    "none of them",
+                    False,
+                    "No information is lost, and the MLP never used the pixel order: "
+                    "it learns the shuffled digits as well as the centred ones.",
+                ),
+            ],
+        ),
+        (
+            "On the same-colour strips, why can the convolution not solve the task, "
+            "however many strips it is given?",
+            [
+                (
+                    "no feature of its last layer reads both coloured pixels",
+                    True,
+                    "The mean over positions then adds a score for the left pixel and "
+                    "one for the right, and such a sum cannot say 'equal' for every "
+                    "pair of colours: with six colours the best such sum is right on 0.75 "
+                    "of the strips, however many it sees.",
+                ),
+                (
+                    "it is trained on too few strips",
+                    False,
+                    "Ten times more strips move it only a little, never past the cap; "
+                    "the MLP, given the same strips, solves the task.",
+                ),
+                (
+                    "its learning rate is badly chosen",
+                    False,
+                    "It is chosen from the same grid on validation strips as the "
+                    "others'; no rate makes a window reach the other pixel.",
+                ),
+                (
+                    "it cannot see colour",
+                    False,
+                    "It gets the three RGB channels; what it lacks is a window wide "
+                    "enough to compare the two colours.",
+                ),
+            ],
+        ),
+        (
+            "The trained attention model puts a little less of a query patch's "
+            "weight on its 3 x 3 neighbourhood than a uniform map would. What does "
+            "that say?",
+            [
+                (
+                    "it reaches its accuracy without learning to look near",
+                    True,
+                    "Nothing in the architecture prefers neighbours, and training on "
+                    "1,097 digits did not put that preference there.",
+                ),
+                (
+                    "it has learned locality, like a convolution",
+                    False,
+                    "Learned locality would put more weight near the query than a "
+                    "uniform map does, not less.",
+                ),
+                (
+                    "its attention maps are uniform",
+                    False,
+                    "They are not: each query patch picks out a few patches, some "
+                    "next to it and some across the digit.",
+                ),
+                (
+                    "training did not change the attention weights",
+                    False,
+                    "The untrained model's share is about the uniform one; training "
+                    "moved it, only not towards the neighbours.",
+                ),
+            ],
+        ),
+        (
+            "Why is the learning rate chosen on validation images, not on the test "
+            "images?",
+            [
+                (
+                    "a choice made on the test images makes the test score optimistic",
+                    True,
+                    "The rate that scores best on the test set is partly lucky on "
+                    "those images; the test score then no longer measures new data.",
+                ),
+                (
+                    "the validation set is larger",
+                    False,
+                    "It is smaller: 300 images against 400 test images.",
+                ),
+                (
+                    "it makes training faster",
+                    False,
+                    "Every run trains on the training pool with the same step budget "
+                    "either way; only the images used for choosing differ.",
+                ),
+                (
+                    "the test images are a different kind of digit",
+                    False,
+                    "Both are drawn by one shuffle from the same 1,797 digits; the "
+                    "point is only that the test images are not used for choosing.",
                 ),
             ],
         ),

@@ -109,7 +109,40 @@ def make_context(browser, base_url):
 _START = time.perf_counter()
 
 
+def _worker(config) -> str | None:
+    """The xdist worker's id (gw0, ...), or None in the controlling process."""
+    return getattr(config, "workerinput", {}).get("workerid")
+
+
+def pytest_configure(config):
+    # The controlling process clears the workers' reports of an earlier run.
+    if _worker(config) is None and SHOTS.is_dir():
+        for old in SHOTS.glob(".report-*.json"):
+            old.unlink()
+
+
+def pytest_sessionfinish(session):
+    # Each worker (`pytest -n 2`) saves its part of the report for the
+    # controlling process, which adds them up in the summary below.
+    worker = _worker(session.config)
+    if worker is not None and REPORT["pages"]:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / f".report-{worker}.json").write_text(json.dumps(REPORT))
+
+
+def _merged_report() -> dict:
+    report = {k: (list(v) if isinstance(v, list) else v) for k, v in REPORT.items()}
+    for part in sorted(SHOTS.glob(".report-*.json")) if SHOTS.is_dir() else []:
+        for key, value in json.loads(part.read_text()).items():
+            report[key] = report[key] + value
+        part.unlink()
+    return report
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _worker(terminalreporter.config) is not None:
+        return
+    REPORT.update(_merged_report())
     if not REPORT["pages"]:
         return
     seconds = time.perf_counter() - _START
