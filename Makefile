@@ -24,11 +24,11 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
-	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit lab-student
+	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student
 
 help:
 	@echo "make book   build the HTML book into _build/html"
-	@echo "make test   ruff, unit + property + doctests, nbval over book/ (with the student notebooks), the book build, the browser test"
+	@echo "make test   ruff, unit + property + doctests, nbval over book/ (with the student notebooks), the book build, the browser test, the teaching kit's builds and checks"
 	@echo "make notebooks  nbval over book/; stamps the notebooks it accepts (the book is built only from those)"
 	@echo "make student-test  run every student notebook (solutions removed) top to bottom"
 	@echo "make browser  check the built site in headless Chromium (offline, no kernel)"
@@ -38,6 +38,7 @@ help:
 	@echo "make pdf    the whole book as _build/pdf/book.pdf (Chromium), then check it"
 	@echo "make browser-kit  quizzes, student edition and decks in headless Chromium"
 	@echo "make kit    all of the teaching kit's builds and checks (after make book)"
+	@echo "make kit-checks  the kit without the student-notebook run (part of make test)"
 	@echo "make lab    open JupyterLab (with jupyterlab-myst) on book/"
 	@echo "make lab-student  open JupyterLab on the student notebooks in student/"
 	@echo "make execute  re-run every notebook in book/ and store its outputs"
@@ -140,9 +141,14 @@ pdf-test: $(STAMP)
 browser-kit: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/browser/check_kit.py -q -p no:cacheprovider
 
-kit: student-test book-student slides pdf browser-kit
+# The teaching kit's builds and checks, after `make book`: the student
+# edition, the decks, the PDF (checked by pdf-test) and the browser test of
+# quizzes, student edition and decks. `make test` runs them.
+kit-checks: book-student slides pdf browser-kit
 
-test: lint unit notebooks-and-students book browser
+kit: student-test kit-checks
+
+test: lint unit notebooks-and-students book browser kit-checks
 
 $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
