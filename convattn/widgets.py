@@ -323,7 +323,7 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
 .cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
 .cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;color:inherit;\
-text-align:left}
+text-align:left;min-height:2.5em;padding:0}
 .cax-frame{display:grid;grid-template-columns:7px minmax(0,1fr);grid-template-rows:7px auto}
 .cax-frame svg{display:block;overflow:visible}
 .cax-tl{position:relative;display:block}
@@ -377,9 +377,16 @@ _SCRIPT = """\
       el.querySelectorAll(".cax-q").forEach(function (m) {
         m.style.visibility = p[5] ? "visible" : "hidden";
         var s = Number(m.getAttribute("data-s"));
+        // The ring lies outside the query's square, never over its pixels:
+        // 2 screen pixels out, however large the picture is drawn.
+        var box = m.getBoundingClientRect(), vb = m.viewBox.baseVal;
+        var px = box.width ? 2 * vb.width / box.width : 0;
+        var py = box.height ? 2 * vb.height / box.height : 0;
         m.querySelectorAll("rect").forEach(function (q) {
-          q.setAttribute("x", c + 0.5 - s / 2);
-          q.setAttribute("y", r + 0.5 - s / 2);
+          q.setAttribute("x", c + 0.5 - s / 2 - px);
+          q.setAttribute("y", r + 0.5 - s / 2 - py);
+          q.setAttribute("width", s + 2 * px);
+          q.setAttribute("height", s + 2 * py);
         });
       });
       el.querySelectorAll(".cax-tick").forEach(function (t) {
@@ -390,6 +397,7 @@ _SCRIPT = """\
     });
   }
   inputs.forEach(function (inp) { inp.addEventListener("input", show); });
+  window.addEventListener("resize", show);
   show();
 })();
 """
@@ -596,7 +604,7 @@ def frame_explorer(
         The figure's caption, shown under it.
     number : str, optional
         Its figure number, e.g. ``"3.2"``: the caption then starts
-        "Interactive figure 3.2.".
+        "Explorer 3.2." (static figures are "Fig. 3.2").
     labels : dict of str to str, optional
         Readable labels of the controls, by name (``{"alpha": "α"}``); by
         default a widget's description, else the name with spaces.
@@ -738,8 +746,17 @@ def frame_explorer(
     return ex
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float, scale: float = 0.0) -> str:
+    """``v`` to 3 significant digits; 0 if it is rounding noise next to
+    ``scale`` (the larger end of a colour bar), not "-3.47e-18"."""
+    if abs(v) <= 1e-9 * abs(scale):
+        return "0"
     return f"{v:.3g}"
+
+
+def _range_labels(lo: float, hi: float) -> tuple[str, str]:
+    scale = max(abs(lo), abs(hi))
+    return _fmt(lo, scale), _fmt(hi, scale)
 
 
 def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> str:
@@ -761,8 +778,8 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
                     p["image"],
                     p["title"],
                     p["alt"],
-                    None if p["range"] is None else _fmt(p["range"][0]),
-                    None if p["range"] is None else _fmt(p["range"][1]),
+                    None if p["range"] is None else _range_labels(*p["range"])[0],
+                    None if p["range"] is None else _range_labels(*p["range"])[1],
                     p["mark"],
                 ]
                 for p in frame
@@ -817,7 +834,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
         )
         bar = ""
         if p["range"] is not None:
-            lo, hi = (_fmt(v) for v in p["range"])
+            lo, hi = _range_labels(*p["range"])
             bar = (
                 f'<div class="cax-cbar" aria-hidden="true"><span>{lo}</span>'
                 f'<i style="background:{_gradient_css(p["cmap"])}"></i>'
@@ -841,7 +858,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
         )
     out.append("</div>")
     if caption or number:
-        lead = f"<strong>Interactive figure {esc(number)}.</strong> " if number else ""
+        lead = f"<strong>Explorer {esc(number)}.</strong> " if number else ""
         out.append(
             f'<figcaption class="cax-caption">{lead}{esc(caption or "")}</figcaption>'
         )

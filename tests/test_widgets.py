@@ -170,8 +170,21 @@ def test_same_input_same_bytes_and_no_random_ids():
 def test_caption_and_figure_number():
     ex = _explorer(caption="Weights & more.", number="3.2")
     text = _parse(ex.html).text
-    assert any("Interactive figure 3.2." in t for t in text.values())
+    assert any("Explorer 3.2." in t for t in text.values())
     assert "Weights &amp; more." in ex.html
+
+
+def test_colour_bar_ends_show_no_rounding_noise():
+    def panels(row, col):
+        data = np.linspace(0.0, 0.5, 16).reshape(4, 4)
+        data[0, 0] = -3.47e-18  # what a sum of weights minus its mean leaves
+        return [widgets.Panel("map", data)]
+
+    ex = widgets.frame_explorer(panels, (4, 4), stride=4)
+    bars = re.findall(r'<div class="cax-cbar"[^>]*><span>([^<]*)</span>', ex.html)
+    assert bars == ["0"]
+    assert "e-18" not in ex.html
+    assert widgets._range_labels(-0.25, 0.5) == ("-0.25", "0.5")
 
 
 def test_controls_as_widgets_or_lists():

@@ -628,7 +628,8 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     False,
                     "Not exactly: each patch now holds four scattered pixels, so the "
                     "shuffle changes what a token holds, not only the order of the "
-                    "tokens. (Measured, it loses little: within the spread of seeds.)",
+                    "tokens. (Measured, its accuracy changes by less than the spread of "
+                    "seeds.)",
                 ),
                 (
                     "none of them",
@@ -653,8 +654,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "it is trained on too few strips",
                     False,
-                    "Ten times more strips move it only a little, never past the cap; "
-                    "the MLP, given the same strips, solves the task.",
+                    "Ten times more strips lift it only a little, and no number of "
+                    "strips lifts it past the cap of 0.75; the MLP, given enough of the "
+                    "same strips, solves the task.",
                 ),
                 (
                     "its learning rate is badly chosen",
