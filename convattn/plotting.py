@@ -681,11 +681,14 @@ def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:
     """Write each labelled line's label at its last (or first) point, in its colour.
 
     The label sits just above the point, on the inner side, so it stays
-    inside the axes. Direct labels spare the reader the trip to a legend and
-    do not rely on colour alone.
+    inside the axes; a point in the top fifth of the axes gets its label just
+    below it instead, clear of the title. Direct labels spare the reader the
+    trip to a legend and do not rely on colour alone.
     """
     if xpos not in ("end", "start"):
         raise ValueError(f"xpos must be 'end' or 'start'; got {xpos!r}")
+    ax.get_ylim()  # settle the limits, so that "the top fifth" is known
+    to_axes = ax.transData + ax.transAxes.inverted()
     for line in ax.get_lines():
         text = line.get_label()
         if not text or text.startswith("_"):
@@ -696,14 +699,22 @@ def label_lines(ax, xpos: str = "end", pad: float = 4.0, **kwargs) -> None:
             continue
         x, y = x[ok], y[ok]
         i = -1 if xpos == "end" else 0
+        high = to_axes.transform((x[i], y[i]))[1] > 0.8
         ax.annotate(
             text,
             (x[i], y[i]),
-            xytext=(-pad if xpos == "end" else pad, pad),
+            xytext=(-pad if xpos == "end" else pad, -pad if high else pad),
             textcoords="offset points",
             ha="right" if xpos == "end" else "left",
-            va="bottom",
+            va="top" if high else "bottom",
             color=line.get_color(),
+            # a light backing keeps the label legible where a line crosses it
+            bbox={
+                "boxstyle": "square,pad=0.1",
+                "fc": "white",
+                "ec": "none",
+                "alpha": 0.8,
+            },
             **kwargs,
         )
 

@@ -279,6 +279,17 @@ def test_label_lines_writes_each_label_in_its_line_colour():
     assert ax.texts[0].xy == (1.0, 1.0)
 
 
+def test_label_lines_puts_a_label_near_the_top_below_its_point():
+    _fig, axes = plotting.new_figure()
+    ax = axes[0, 0]
+    ax.plot([0, 1], [0, 1], label="rising")  # ends at the top of the axes
+    ax.plot([0, 1], [0.5, 0.1], label="falling")  # ends low
+    plotting.label_lines(ax)
+    rising, falling = ax.texts
+    assert rising.get_va() == "top" and rising.xyann[1] < 0
+    assert falling.get_va() == "bottom" and falling.xyann[1] > 0
+
+
 def test_show_table_is_a_markdown_table():
     md = plotting.show_table([("box", 21.456), ("a|b", 3)], ["method", "PSNR (dB)"])
     assert md.data.splitlines() == [
