@@ -242,8 +242,27 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(
             f"k must be between 1 and the number of keys ({s.shape[1]}); got {k}"
         )
-    # A stable sort of the negated scores keeps equal scores in index order.
-    return np.argsort(-s, axis=1, kind="stable")[:, :k]
+    neg = -s
+    if 4 * k >= s.shape[1]:
+        # A stable sort of the negated scores keeps equal scores in index order.
+        return np.argsort(neg, axis=1, kind="stable")[:, :k]
+    # Few of many: find each row's k-th best score by partitioning, keep every
+    # score better than it and, of those equal to it, the lowest columns, then
+    # sort only the k kept. Same result as the full stable sort, at a fraction
+    # of its cost when k is much smaller than the number of keys.
+    kth = np.take_along_axis(neg, np.argpartition(neg, k - 1, axis=1)[:, k - 1 : k], 1)
+    better = neg < kth
+    tied = neg == kth
+    keep = better | tied
+    # Rows with more ties at the k-th score than places left: keep the lowest.
+    wanted = k - better.sum(axis=1)
+    over = np.flatnonzero(tied.sum(axis=1) > wanted)
+    if over.size:
+        rank = np.cumsum(tied[over], axis=1, dtype=np.int32)
+        keep[over] = better[over] | (tied[over] & (rank <= wanted[over, None]))
+    cols = np.nonzero(keep)[1].reshape(len(s), k)  # in column order
+    order = np.argsort(np.take_along_axis(neg, cols, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(cols, order, axis=1)
 
 
 @keeps_float16

@@ -27,6 +27,17 @@ def loop_similarity(q, k, kind):
     return out
 
 
+def loop_top_k(scores, k):
+    """The columns of each row's k largest scores, best first, ties towards
+    the lower column: a plain sort of (-score, column) pairs per row."""
+    return np.array(
+        [
+            [j for _, j in sorted((-x, j) for j, x in enumerate(row))[:k]]
+            for row in scores
+        ]
+    )
+
+
 def loop_hard(q, k, v, top, kind):
     scores = loop_similarity(q, k, kind)
     out = np.zeros((len(q), v.shape[1]))

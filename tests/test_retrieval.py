@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from reference import loop_hard, loop_similarity, loop_soft
+from reference import loop_hard, loop_similarity, loop_soft, loop_top_k
 
 import convattn as ca
 
@@ -124,6 +124,30 @@ def test_top_k_ties_go_to_lower_index():
     np.testing.assert_array_equal(
         ca.top_k_indices([[1.0, 3.0, 3.0, 2.0, 3.0]], 4), [[1, 2, 4, 3]]
     )
+
+
+@given(
+    scores=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
+        # Few distinct values: many exact ties, including at the k-th score.
+        elements=st.sampled_from([-2.0, -0.0, 0.0, 0.5, 1.0, 3.0]),
+    ),
+    k_frac=st.floats(0, 1),
+)
+def test_top_k_indices_matches_a_plain_sort(scores, k_frac):
+    # Both paths: the full sort (4k >= keys) and the partition (4k < keys).
+    k = 1 + int(k_frac * (scores.shape[1] - 1))
+    np.testing.assert_array_equal(ca.top_k_indices(scores, k), loop_top_k(scores, k))
+
+
+def test_top_k_indices_partition_path_on_a_large_row():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 50, size=(3, 5000)).astype(float)  # ties galore
+    for k in (1, 7, 100, 1249):
+        np.testing.assert_array_equal(
+            ca.top_k_indices(scores, k), loop_top_k(scores, k)
+        )
 
 
 @pytest.mark.parametrize("kind", ca.SIMILARITY_KINDS)
