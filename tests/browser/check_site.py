@@ -12,9 +12,10 @@ text. Chapter pages offer Binder,
 Colab and their .ipynb. For every kernel-free explorer
 (`convattn.widgets.frame_explorer`): moving each of its range inputs changes
 the picture, its readout and the pictures' alt text, with no Python running.
-Every page again in dark mode and at phone width (390 px): the audit, no
-explorer wider than the screen, and screenshots in _build/screenshots/dark
-and _build/screenshots/390.
+Each page, loaded once, is then looked at again at phone width (390 px) and
+in dark mode (the system asks for dark colours): the audit, no explorer
+wider than the screen. Full-page screenshots (JPEG) go to _build/screenshots,
+with the phone and dark ones in its 390/ and dark/ folders.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ IMAGES_LOADED = """() => [...document.images].every(i => i.complete)"""
 #: chapter has thousands (every token of highlighted code is one). Contrast
 #: depends only on the text's colour, size and weight and on what is behind
 #: it, so of the text elements that agree in all of these (and in tag and
-#: class) one is kept and the others are removed before that rule runs. This
-#: runs after every other check on the page: the page is closed afterwards.
-ONE_OF_EACH_LOOK = """() => {
+#: class) one is kept and the others are removed before that rule runs.
+#: LOOKS records each text element's look in the current colour mode (called
+#: once in light and once in dark mode); SAME_LOOKS removes every element
+#: whose looks in both modes repeat those of one kept earlier. It runs after
+#: every other check on the page.
+LOOKS = """() => {
   const behind = e => {
     for (let a = e; a; a = a.parentElement) {
       const s = getComputedStyle(a);
@@ -80,17 +84,36 @@ ONE_OF_EACH_LOOK = """() => {
     }
     return 'page';
   };
-  const seen = new Set();
-  let removed = 0;
+  const looks = window.__looks = window.__looks || new Map();
   for (const e of [...document.querySelectorAll('body *')]) {
     if (e.children.length || !e.parentElement || !(e.textContent || '').trim()) continue;
     const s = getComputedStyle(e);
     const look = [e.tagName, e.className, s.color, s.fontSize, s.fontWeight,
                   s.opacity, s.textShadow, behind(e)].join('|');
+    looks.set(e, (looks.get(e) || '') + '#' + look);
+  }
+  return looks.size;
+}"""
+SAME_LOOKS = """() => {
+  const seen = new Set();
+  let removed = 0;
+  for (const [e, look] of window.__looks) {
     if (seen.has(look)) { e.remove(); removed++; } else seen.add(look);
   }
   return removed;
 }"""
+
+#: One animation frame after a change of size or colours: layout and styles
+#: are up to date (the explorers redraw their rings on "resize").
+SETTLED = (
+    """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"""
+)
+
+#: Explorers that do not fit the screen.
+EXPLORERS_TOO_WIDE = """() => [...document.querySelectorAll('.convattn-frame-explorer')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+            || e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.id)"""
 
 
 def test_the_site_has_pages():
@@ -99,6 +122,11 @@ def test_the_site_has_pages():
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page(path, context, base_url):
+    """One page, loaded once and looked at three ways: light at 1280 px (every
+    check), light at 390 px and dark at 1280 px (the audit, the explorers'
+    fit, a screenshot each). Colours do not depend on the width in this
+    theme, so colour contrast is audited in light and dark at 1280 px, and
+    the other rules in light at both widths."""
     page = context.new_page()
     errors: list[str] = []
     failed: list[str] = []
@@ -127,6 +155,7 @@ def test_page(path, context, base_url):
     page.wait_for_function(IMAGES_LOADED, timeout=30_000)
     page.wait_for_load_state("networkidle")
 
+    # Light, 1280 px.
     no_alt = page.evaluate(
         "() => [...document.images].filter(i => !(i.alt || '').trim())"
         ".map(i => (i.currentSrc || i.src).slice(0, 80))"
@@ -139,21 +168,46 @@ def test_page(path, context, base_url):
     ]
     too_wide = sorted(set(page.evaluate(TOO_WIDE)))
     raw_tables = page.evaluate(RAW_TABLES)
+    assert _theme(page) == "light", f"{path}: not in light mode"
+    wide = {"1280": page.evaluate(EXPLORERS_TOO_WIDE)}
+    _screenshot(page, path)
+    violations = {"light, 1280 px": _audit(page)}
 
-    shot = SHOTS / (path.removesuffix(".html") + ".png")
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
-    violations = _audit(page)
+    # Light, 390 px.
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.evaluate(SETTLED)
+    wide["390"] = page.evaluate(EXPLORERS_TOO_WIDE)
+    _screenshot(page, path, "390")
+    violations["light, 390 px"] = _audit(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.evaluate(SETTLED)
+
+    # Dark, 1280 px: the reader picks it with the theme's colour-mode button
+    # (light, then auto, then dark) and the system asks for dark colours.
+    page.evaluate(LOOKS)
+    page.emulate_media(color_scheme="dark")
+    _choose_mode(page, "dark")
+    page.evaluate(SETTLED)
+    wide["dark"] = page.evaluate(EXPLORERS_TOO_WIDE)
+    _screenshot(page, path, "dark")
+    page.evaluate(LOOKS)
+    page.evaluate(SAME_LOOKS)
+    violations["dark"] = _audit(page, contrast_only=True)
+    page.emulate_media(color_scheme="light")
+    _choose_mode(page, "light")
+    violations["light, 1280 px"] += _audit(page, contrast_only=True)
     page.close()
 
     outside = [f"{url} (outside the site)" for url in context.blocked]
+    wide = [f"{e} ({mode})" for mode, ids in wide.items() for e in ids]
+    violations = [f"({mode}) {v}" for mode, vs in violations.items() for v in vs]
     REPORT["pages"] += 1
     REPORT["console_errors"] += [f"{path}: {e}" for e in errors]
     REPORT["failed_requests"] += [f"{path}: {f}" for f in failed + outside]
     REPORT["explorers"] += moved
     REPORT["chapters_with_launch_links"] += [path] if _is_chapter(path) else []
     REPORT["too_wide"] += [f"{path}: {w}" for w in too_wide]
-    REPORT["axe"] += [f"{path} (light, 1280 px): {v}" for v in violations]
+    REPORT["axe"] += [f"{path} {v}" for v in violations]
     assert not errors, f"{path}: console errors: {errors}"
     assert not failed and not outside, f"{path}: failed requests: {failed + outside}"
     assert not no_alt, f"{path}: images without alt text: {no_alt}"
@@ -161,57 +215,44 @@ def test_page(path, context, base_url):
     assert not violations, f"{path}: accessibility violations: {violations}"
     assert not too_wide, f"{path}: printed outputs wider than their box: {too_wide}"
     assert not raw_tables, f"{path}: Markdown tables shown as text: {raw_tables}"
+    assert not wide, f"{path}: explorers wider than the screen: {wide}"
 
 
-@pytest.mark.parametrize("mode", ["dark", "390"])
-@pytest.mark.parametrize("path", PAGES)
-def test_page_dark_and_phone(path, mode, make_context, base_url):
-    """Dark mode at 1280 px and light at 390 px: the audit (colour contrast
-    included), explorers that fit the screen, a screenshot."""
-    if mode == "dark":
-        context = make_context(width=1280, dark=True)
-    else:
-        context = make_context(width=390, dark=False)
-    page = context.new_page()
-    page.goto(base_url + path, wait_until="load")
-    page.wait_for_function(IMAGES_LOADED, timeout=30_000)
-    if page.locator(".math").count():
-        page.wait_for_function(MATH_TYPESET, timeout=30_000)
-    theme = page.evaluate("() => document.documentElement.dataset.theme")
-    assert theme == ("dark" if mode == "dark" else "light"), f"{path}: theme {theme}"
-    wide = page.evaluate(
-        """() => [...document.querySelectorAll('.convattn-frame-explorer')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
-                  || e.scrollWidth > e.clientWidth + 1)
-        .map(e => e.id)"""
-    )
-    shot = SHOTS / mode / (path.removesuffix(".html") + ".png")
+def _theme(page) -> str:
+    return page.evaluate("() => document.documentElement.dataset.theme")
+
+
+def _choose_mode(page, theme: str) -> None:
+    """Press the theme's colour-mode button until the page is in ``theme``."""
+    button = page.locator(".theme-switch-button").first
+    for _ in range(3):
+        if _theme(page) == theme:
+            return
+        button.click()
+    assert _theme(page) == theme, f"the colour-mode button never gave {theme}"
+
+
+def _screenshot(page, path, mode: str = "") -> None:
+    """The whole page as a JPEG in _build/screenshots (``mode``: a folder)."""
+    shot = SHOTS / mode / (path.removesuffix(".html") + ".jpg")
     shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
-    # Colours do not depend on the width in this theme, so the phone pass
-    # leaves out the colour-contrast rule, which the light and dark passes at
-    # 1280 px apply.
-    violations = _audit(page, contrast=mode != "390")
-    page.close()
-    REPORT["axe"] += [f"{path} ({mode}): {v}" for v in violations]
-    assert not wide, f"{path} ({mode}): explorers wider than the screen: {wide}"
-    assert not violations, f"{path} ({mode}): accessibility violations: {violations}"
+    # From the top: the sticky sidebars are drawn where the page is scrolled.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=85)
 
 
-def _audit(page, contrast: bool = True) -> list[str]:
+def _audit(page, contrast_only: bool = False) -> list[str]:
     """axe-core's critical and serious WCAG 2 A/AA violations on the page:
-    every rule but colour contrast on the whole page, then (if ``contrast``)
-    colour contrast on one text element of each look (ONE_OF_EACH_LOOK).
-    The last thing done to a page: it removes elements."""
-    others = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
-    violations = AXE.run(page, options=others).response["violations"]
-    if contrast:
-        page.evaluate(ONE_OF_EACH_LOOK)
-        only = {
+    every rule but colour contrast on the whole page, or (``contrast_only``)
+    colour contrast on what SAME_LOOKS left of it."""
+    if contrast_only:
+        options = {
             **AXE_OPTIONS,
             "runOnly": {"type": "rule", "values": ["color-contrast"]},
         }
-        violations += AXE.run(page, options=only).response["violations"]
+    else:
+        options = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
+    violations = AXE.run(page, options=options).response["violations"]
     return [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements: "
         f"{v['nodes'][0]['target']}): {v['help']}"

@@ -56,18 +56,12 @@ def browser():
         b.close()
 
 
-#: pydata-sphinx-theme keeps the reader's choice of colours here.
-_DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
-
-
-def _new_context(browser, base_url, width=1280, dark=False):
+def _new_context(browser, base_url):
     ctx = browser.new_context(
-        viewport={"width": width, "height": 900},
+        viewport={"width": 1280, "height": 900},
         service_workers="block",
-        color_scheme="dark" if dark else "light",
+        color_scheme="light",
     )
-    if dark:
-        ctx.add_init_script(_DARK)
     blocked: list[str] = []
 
     def only_local(route):
@@ -90,20 +84,6 @@ def context(browser, base_url):
     ctx = _new_context(browser, base_url)
     yield ctx
     ctx.close()
-
-
-@pytest.fixture()
-def make_context(browser, base_url):
-    """Make contexts of another width or in dark mode; closed after the test."""
-    made = []
-
-    def make(width=1280, dark=False):
-        made.append(_new_context(browser, base_url, width=width, dark=dark))
-        return made[-1]
-
-    yield make
-    for ctx in made:
-        ctx.close()
 
 
 _START = time.perf_counter()
