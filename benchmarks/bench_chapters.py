@@ -69,7 +69,9 @@ def _seconds(cell) -> float:
     return (parse(end) - parse(start)).total_seconds()
 
 
-def run(path: Path) -> tuple[float, float, list[int], int, list[tuple[float, int]]]:
+def run(
+    path: Path, slowest: int = 3
+) -> tuple[float, float, list[int], int, list[tuple[float, int]]]:
     """(seconds, CPU seconds, numbers of the code cells whose outputs changed,
     code cells, slowest cells as (seconds, code cell number)) for one chapter."""
     stored = nbformat.read(path, as_version=4)
@@ -96,17 +98,17 @@ def run(path: Path) -> tuple[float, float, list[int], int, list[tuple[float, int
         if not _ignored(a) and _outputs(a) != _outputs(b)
     ]
     slow = sorted(((_seconds(b), n) for n, (_, b) in enumerate(code, 1)), reverse=True)
-    return seconds, cpu, changed, len(code), slow[:3]
+    return seconds, cpu, changed, len(code), slow[:slowest]
 
 
-def main(paths: list[Path]) -> None:
+def main(paths: list[Path], slowest: int = 3) -> None:
     print(
         f"{'chapter':32s} {'seconds':>8s} {'CPU s':>6s} {'MiB':>6s} "
         f"{'changed cells':>14s}  slowest cells (s, cell)"
     )
     total_s = total_cpu = total_b = total_changed = 0
     for path in paths:
-        seconds, cpu, changed, n_code, slow = run(path)
+        seconds, cpu, changed, n_code, slow = run(path, slowest)
         size = path.stat().st_size
         total_s += seconds
         total_cpu += cpu
@@ -127,5 +129,29 @@ def main(paths: list[Path]) -> None:
 
 
 if __name__ == "__main__":
-    args = [Path(a) for a in sys.argv[1:]] or sorted((ROOT / "book").glob("*.ipynb"))
-    main(args)
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Each chapter is executed in a fresh kernel; nothing is written.",
+    )
+    parser.add_argument(
+        "chapters",
+        nargs="*",
+        type=Path,
+        help="notebooks to run (default: every book/*.ipynb)",
+    )
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=3,
+        metavar="N",
+        help="how many of each chapter's slowest cells to list (default 3)",
+    )
+    args = parser.parse_args()
+    if args.slowest < 0:
+        parser.error("--slowest must be >= 0")
+    missing = [p for p in args.chapters if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(map(str, missing))}")
+    main(args.chapters or sorted((ROOT / "book").glob("*.ipynb")), args.slowest)
