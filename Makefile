@@ -24,7 +24,8 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
-	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student
+	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student \
+	test-graph test-book test-browser test-pdf
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -148,7 +149,24 @@ kit-checks: book-student slides pdf browser-kit
 
 kit: student-test kit-checks
 
-test: lint unit notebooks-and-students book browser kit-checks
+# `make test` runs every check as a graph of jobs on both cores (make -j):
+# nbval first, since the book waits for its stamps; the student notebooks,
+# the unit tests, the student edition and the decks beside it; then the
+# book, and after it the browser checks and the PDF side by side. Each job's
+# output is printed in one piece when it ends (--output-sync).
+TEST_JOBS ?= 3
+test: $(STAMP) $(WEB_STAMP) chromium
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph
+
+test-graph: notebooks lint unit student-test book-student slides test-browser test-pdf
+test-book: notebooks
+	$(MAKE) --no-print-directory book
+# The site's checks and the kit's in one pytest session on two workers.
+test-browser: test-book book-student slides
+	$(BIN)/python -m pytest tests/browser/check_site.py tests/browser/check_kit.py -n 2 -q -p no:cacheprovider
+test-pdf: test-book
+	$(BIN)/python tools/make_pdf.py
+	$(MAKE) --no-print-directory pdf-test
 
 $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
