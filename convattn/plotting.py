@@ -43,6 +43,7 @@ __all__ = [
     "DPI",
     "LINESTYLES",
     "MAX_WIDTH",
+    "MIN_FONT_PT",
     "OKABE_ITO",
     "PALETTE",
     "SIGNED_CMAP",
@@ -69,6 +70,10 @@ DPI = 90
 #: Stored pixels per displayed pixel of an inline figure ("retina"): 1.5
 #: keeps 10 pt text sharp on high-DPI screens at about half the bytes of 2.
 PIXEL_RATIO = 1.5
+#: Smallest text in a figure, in points (tick labels, legends, annotations):
+#: 12.5 CSS px at :data:`DPI`. On a phone a figure keeps at least 0.8 of its
+#: width (``_static/figures.js``), so this text stays at 10 px or more.
+MIN_FONT_PT = 10
 #: Widest figure, in inches: ``MAX_WIDTH * DPI`` = 630 px fits the book's
 #: main column without being scaled down.
 MAX_WIDTH = 7.0
@@ -121,9 +126,9 @@ _RC = {
     "font.size": 11,
     "axes.titlesize": 11,
     "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
     "figure.titlesize": 12,
     "axes.prop_cycle": mpl.cycler(color=PALETTE, linestyle=LINESTYLES),
     "image.interpolation": "nearest",

@@ -14,7 +14,11 @@ Colab and their .ipynb. For every kernel-free explorer
 the picture, its readout and the pictures' alt text, with no Python running.
 Every page again in dark mode and at phone width (390 px): the audit, no
 explorer wider than the screen, and screenshots in _build/screenshots/dark
-and _build/screenshots/390.
+and _build/screenshots/390. At 390 px also: no figure's text is drawn
+below 10 px (a figure's smallest text is plotting.MIN_FONT_PT at its
+natural width, so its rendered width must be at least 10 px / that size of
+its natural width), and no figure reaches out of its output box (a figure
+wider than the column scrolls inside a box of its own, _static/figures.js).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_site import REPORT, SHOTS, SITE, site_pages
+
+from convattn import plotting
 
 PAGES = site_pages()
 AXE = Axe()
@@ -43,6 +49,27 @@ TOO_WIDE = """() => [...document.querySelectorAll(
     const cells = [...document.querySelectorAll('.cell')];
     return `code cell ${cells.indexOf(cell) + 1}: ${e.scrollWidth} px in a `
       + `${e.clientWidth} px box: ${(e.innerText || '').split('\\n')[0].slice(0, 70)}`;
+  })"""
+
+#: The smallest text of a figure at its natural width, in CSS px: figures
+#: are drawn at plotting.DPI px per inch with no text below MIN_FONT_PT.
+SMALLEST_TEXT_PX = plotting.MIN_FONT_PT * plotting.DPI / 72
+#: The least size of that text on screen.
+LEAST_TEXT_PX = 10.0
+
+#: Every figure picture (not the explorers' pictures, which hold no text):
+#: its natural width (stored pixels / plotting.PIXEL_RATIO) and the width it
+#: is drawn at.
+FIGURE_WIDTHS = """ratio => [...document.querySelectorAll('.cell_output img')]
+  .filter(i => !i.closest('.convattn-frame-explorer') && i.naturalWidth)
+  .map(i => {
+    const fig = i.closest('figure');
+    const number = fig && fig.querySelector('.caption-number');
+    const box = i.closest('.cell_output');
+    return {name: number ? number.textContent.trim() : (i.alt || '').slice(0, 40),
+            natural: i.naturalWidth / ratio, drawn: i.getBoundingClientRect().width,
+            beyond: box.getBoundingClientRect().right > window.innerWidth + 1
+                    || box.scrollWidth > box.clientWidth + 1};
   })"""
 
 WIDGETS_RENDERED = """() => {
@@ -185,6 +212,11 @@ def test_page_dark_and_phone(path, mode, make_context, base_url):
                   || e.scrollWidth > e.clientWidth + 1)
         .map(e => e.id)"""
     )
+    small_text, beyond = [], []
+    if mode == "390":
+        figures = page.evaluate(FIGURE_WIDTHS, plotting.PIXEL_RATIO)
+        small_text = _small_text(figures)
+        beyond = [f["name"] for f in figures if f["beyond"]]
     shot = SHOTS / mode / (path.removesuffix(".html") + ".png")
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
@@ -194,8 +226,24 @@ def test_page_dark_and_phone(path, mode, make_context, base_url):
     violations = _audit(page, contrast=mode != "390")
     page.close()
     REPORT["axe"] += [f"{path} ({mode}): {v}" for v in violations]
+    REPORT["small_text"] += [f"{path}: {t}" for t in small_text]
     assert not wide, f"{path} ({mode}): explorers wider than the screen: {wide}"
     assert not violations, f"{path} ({mode}): accessibility violations: {violations}"
+    assert not small_text, f"{path} (390 px): figure text below 10 px: {small_text}"
+    assert not beyond, f"{path} (390 px): figures wider than their output box: {beyond}"
+
+
+def _small_text(figures: list[dict]) -> list[str]:
+    """The figures whose smallest text is drawn below LEAST_TEXT_PX."""
+    out = []
+    for f in figures:
+        text_px = f["drawn"] / f["natural"] * SMALLEST_TEXT_PX
+        if text_px < LEAST_TEXT_PX - 0.05:
+            out.append(
+                f"{f['name']}: {f['natural']:.0f} px drawn at {f['drawn']:.0f} px, "
+                f"text {text_px:.1f} px"
+            )
+    return out
 
 
 def _audit(page, contrast: bool = True) -> list[str]:
