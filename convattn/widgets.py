@@ -769,6 +769,22 @@ def _fmt(v: float, scale: float = 0.0) -> str:
     return f"{v:.3g}"
 
 
+def _unbroken(title: str) -> str:
+    """A panel title that wraps between its phrases, never inside a setting.
+
+    Narrow panels wrap their titles; no-break spaces keep ``α = 0.5`` and
+    ``max 2e+00`` on one line.
+
+    Examples
+    --------
+    >>> _unbroken("effective kernel, α = 0.5") == "effective kernel, α\u00a0=\u00a00.5"
+    True
+    >>> _unbroken("log |error|, max 2e+00").endswith("max\u00a02e+00")
+    True
+    """
+    return title.replace(" = ", "\u00a0=\u00a0").replace("max ", "max\u00a0")
+
+
 def _range_labels(lo: float, hi: float) -> tuple[str, str]:
     scale = max(abs(lo), abs(hi))
     return _fmt(lo, scale), _fmt(hi, scale)
@@ -791,7 +807,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             [
                 [
                     p["image"],
-                    p["title"],
+                    _unbroken(p["title"]),
                     p["alt"],
                     None if p["range"] is None else _range_labels(*p["range"])[0],
                     None if p["range"] is None else _range_labels(*p["range"])[1],
@@ -857,7 +873,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             )
         out.append(
             '<figure class="cax-panel">'
-            f'<figcaption class="cax-title">{esc(p["title"])}</figcaption>'
+            f'<figcaption class="cax-title">{esc(_unbroken(p["title"]))}</figcaption>'
             '<div class="cax-frame"><span></span>'
             f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} 1" '
             f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
