@@ -47,6 +47,7 @@ __all__ = [
     "MAX_WIDTH",
     "MIN_FONT_PT",
     "OKABE_ITO",
+    "OUTLINE_MIN_PT",
     "PALETTE",
     "SIGNED_CMAP",
     "WEIGHT_CMAP",

@@ -37,6 +37,7 @@ from . import plotting
 from ._validate import check_pixel, check_shape
 
 __all__ = [
+    "RING_MIN_PX",
     "Panel",
     "frame_explorer",
     "panel_grid",
@@ -316,7 +317,7 @@ def _nearest(values: Sequence, start) -> int:
 # --- The kernel-free explorer: precomputed frames behind native range inputs ---
 
 #: The explorers draw the query ring only where a data pixel is drawn at
-#: least this many screen pixels wide (as :data:`plotting.OUTLINE_MIN_PT`
+#: least this many screen pixels wide (as :data:`convattn.plotting.OUTLINE_MIN_PT`
 #: for the static figures); smaller, the ticks beside the picture mark it.
 RING_MIN_PX = 8
 
