@@ -303,7 +303,7 @@ def conv_stack_solution(
     if dist > n_layers * half:
         raise ValueError(
             f"distance must be at most L (K - 1) / 2 = {n_layers * half} for "
-            f"{n_layers} layers of {k}x{k} kernels (receptive field "
+            f"{n_layers} layers of {k} × {k} kernels (receptive field "
             f"{n_layers * (k - 1) + 1}); got {dist}"
         )
     if k == 1:  # 1 x 1 layers only reach the query pixel itself

@@ -535,7 +535,7 @@ class FrameExplorer:
         return self.html
 
     def __repr__(self) -> str:
-        sizes = " x ".join(f"{label}: {len(v)}" for label, v in self.controls)
+        sizes = " × ".join(f"{label}: {len(v)}" for label, v in self.controls)
         kb = sum(len(b) for b in self.images) / 1000
         return (
             f"<frame explorer: {len(self.frames)} frames ({sizes}), "
@@ -702,7 +702,7 @@ def frame_explorer(
         starts.append(_nearest(values, first))
     n_frames = int(np.prod([len(v) for v in axes_values]))
     if n_frames > max_frames:
-        counts = " x ".join(
+        counts = " × ".join(
             f"{n}: {len(v)}" for n, v in zip(names, axes_values, strict=True)
         )
         raise ValueError(
