@@ -104,7 +104,7 @@ def check(label: str, answer: Any) -> bool:
     Examples
     --------
     >>> check("ex-07-five", 25)
-    Correct. One head per kernel offset: a K x K kernel needs K^2 heads, so exact convolution by attention gets expensive fast.
+    Correct. One head per kernel offset: a K × K kernel needs K² heads, so exact convolution by attention gets expensive fast.
     True
     """
     if not isinstance(label, str) or label not in _REGISTRY:
@@ -252,7 +252,7 @@ def _black_pick(sign: float):
 _exercise(
     "ex-01-black",
     expects="a tuple (row, col) of two ints: the key pixel that negative squared "
-    "distance prefers for the black query on the 64 x 64 photo",
+    "distance prefers for the black query on the 64 × 64 photo",
     reference=lambda: _black_pick(1.0),
     why="Only the negative squared distance can prefer anything for a query of "
     "length zero: the similarity you pick decides what a query can find at all.",
@@ -329,12 +329,12 @@ _exercise(
     reference=lambda keys, q: retrieval.similarity(q[None], keys, "neg_sqdist")[0],
     cases=_sqdist_cases,
     why="Negative squared distance costs one matrix product, like the dot "
-    "product, and its -|x_j|^2 term shows why it does not favour bright keys.",
+    "product, and its -|x_j|² term shows why it does not favour bright keys.",
     mistakes=(
         (
             lambda keys, q: 2 * keys @ q - q @ q + (keys**2).sum(axis=1),
-            "Check the sign of the |x_j|^2 term: -|x_i - x_j|^2 = 2 x_i.x_j - "
-            "|x_i|^2 - |x_j|^2.",
+            "Check the sign of the |x_j|² term: -|x_i - x_j|² = 2 x_i.x_j - "
+            "|x_i|² - |x_j|².",
         ),
         (
             lambda keys, q: keys @ q - q @ q - (keys**2).sum(axis=1),
@@ -343,11 +343,11 @@ _exercise(
         (
             lambda keys, q: 2 * keys @ q - (keys**2).sum(axis=1),
             "Your scores are off by the same constant for every key: the query's "
-            "own length, -|x_i|^2, is missing. The ranking is right, the values not.",
+            "own length, -|x_i|², is missing. The ranking is right, the values not.",
         ),
         (
             lambda keys, q: 2 * keys @ q - q @ q,
-            "The key pixels' lengths, -|x_j|^2, are missing: without them this is "
+            "The key pixels' lengths, -|x_j|², are missing: without them this is "
             "a shifted dot product, which favours bright keys.",
         ),
         (
@@ -416,7 +416,7 @@ def _dot_counts() -> tuple[int, int, int]:
 _exercise(
     "ex-02-dot",
     expects="an int: the number of distinct colours of the dot-product top-1 "
-    "output of the 32 x 32 photo",
+    "output of the 32 × 32 photo",
     reference=lambda: _dot_counts()[0],
     why="The dot product rewards length as well as direction: one bright key "
     "pixel wins every query, so top-1 by dot product is not a lookup.",
@@ -626,7 +626,7 @@ _exercise(
     mistakes=(
         (
             _grad_variant(factor=1.0),
-            "Half the size it should be: d(-|q - k_j|^2)/dq = 2 (k_j - q), so a "
+            "Half the size it should be: d(-|q - k_j|²)/dq = 2 (k_j - q), so a "
             "factor 2 comes in that the dot product does not have.",
         ),
         (
@@ -686,13 +686,13 @@ _exercise(
     mistakes=(
         (
             lambda h: h**2,
-            "Close: the temperature grows as h^2, but the package divides each "
+            "Close: the temperature grows as h², but the package divides each "
             "patch by the square root of its length (3 numbers) before scoring.",
         ),
         (
             lambda h: h,
             "The temperature is not h itself: the scores are squared distances, "
-            "compared with h^2.",
+            "compared with h².",
         ),
         (
             lambda h: h**2 / 3,
@@ -832,7 +832,7 @@ def _nine_layers():
 _exercise(
     "ex-05-predict",
     expects="a tuple (R, std) of two numbers: the side of the theoretical receptive "
-    "field of nine 3 x 3 box layers, and the standard deviation of the effective "
+    "field of nine 3 × 3 box layers, and the standard deviation of the effective "
     "one along the rows",
     reference=_nine_layers,
     shape=(2,),
@@ -864,8 +864,8 @@ def _combined_kernel():
 
 _exercise(
     "ex-05-collapse",
-    expects="a (5, 5) array: the kernel of the one 5 x 5 layer that computes the "
-    "same as two stacked 3 x 3 box layers",
+    expects="a (5, 5) array: the kernel of the one 5 × 5 layer that computes the "
+    "same as two stacked 3 × 3 box layers",
     reference=_combined_kernel,
     shape=(5, 5),
     why="Stacked linear convolutions collapse into one bigger kernel: depth only "
@@ -936,11 +936,11 @@ def _depth_for(distance: int, kernel: int = 5) -> int:
 
 _exercise(
     "ex-06-depth",
-    expects="an int: the number of 5 x 5 layers the stack needs for D = 7",
+    expects="an int: the number of 5 × 5 layers the stack needs for D = 7",
     reference=lambda: _depth_for(7),
     integer=True,
     shape=(),
-    why="A stack of L layers of K x K kernels reaches L(K-1)/2 pixels to each "
+    why="A stack of L layers of K × K kernels reaches L(K-1)/2 pixels to each "
     "side, so the distance a task needs sets the depth.",
     mistakes=(
         (
@@ -954,7 +954,7 @@ _exercise(
         ),
         (
             lambda: 7,
-            "Each 5 x 5 layer reaches 2 more pixels, not 1.",
+            "Each 5 × 5 layer reaches 2 more pixels, not 1.",
         ),
     ),
 )
@@ -974,11 +974,11 @@ def _crossover(projections: bool = True, strict: bool = True) -> int:
 _exercise(
     "ex-06-crossover",
     expects="an int: the smallest number of pixels N at which one attention layer "
-    "needs more multiply-adds than one 3 x 3 convolution (16 channels)",
+    "needs more multiply-adds than one 3 × 3 convolution (16 channels)",
     reference=_crossover,
     integer=True,
     shape=(),
-    why="Attention's cost grows with N^2 and convolution's with N: past a small "
+    why="Attention's cost grows with N² and convolution's with N: past a small "
     "image size attention is the expensive one, whatever the channels.",
     mistakes=(
         (
@@ -1004,8 +1004,8 @@ def _padding_error(padding="reflect", shift=(5, -7)):
 
 _exercise(
     "ex-06-padding",
-    expects="a float: the translation-equivariance error of the 3 x 3 box blur "
-    "with 'reflect' padding for the shift (5, -7) on the 24 x 24 photo",
+    expects="a float: the translation-equivariance error of the 3 × 3 box blur "
+    "with 'reflect' padding for the shift (5, -7) on the 24 × 24 photo",
     reference=_padding_error,
     shape=(),
     rtol=1e-6,
@@ -1073,18 +1073,18 @@ def _gauss(k: int) -> np.ndarray:
 
 _exercise(
     "ex-07-five",
-    expects="an int: the number of heads of the layer for a 5 x 5 kernel",
+    expects="an int: the number of heads of the layer for a 5 × 5 kernel",
     reference=lambda: _heads_for(5),
     integer=True,
     shape=(),
-    why="One head per kernel offset: a K x K kernel needs K^2 heads, so exact "
+    why="One head per kernel offset: a K × K kernel needs K² heads, so exact "
     "convolution by attention gets expensive fast.",
     mistakes=(
         (
             lambda: 5,
-            "One head per kernel *offset*: count the offsets of a 5 x 5 kernel.",
+            "One head per kernel *offset*: count the offsets of a 5 × 5 kernel.",
         ),
-        (lambda: 9, "That is the 3 x 3 layer's count."),
+        (lambda: 9, "That is the 3 × 3 layer's count."),
     ),
 )
 
@@ -1117,7 +1117,7 @@ _exercise(
         ),
         (
             lambda: "symmetric",
-            "With a 3 x 3 kernel symmetric padding equals edge padding at the "
+            "With a 3 × 3 kernel symmetric padding equals edge padding at the "
             "first ring, but for larger offsets it mirrors. Which pixel is closest "
             "to a target outside the image?",
         ),
@@ -1302,7 +1302,7 @@ _exercise(
 
 
 def _logits_equal() -> tuple[bool, ...]:
-    # Untrained attention classifiers on random 8 x 8 images, centred against
+    # Untrained attention classifiers on random 8 × 8 images, centred against
     # one fixed shuffle of the pixels: are the logits equal (to rounding)?
     gen = np.random.default_rng(0)
     centred = gen.uniform(size=(5, 8, 8))
@@ -1321,8 +1321,8 @@ def _logits_equal() -> tuple[bool, ...]:
 _exercise(
     "ex-09-positions",
     expects="a sequence of 4 bools, 'logits equal for centred and permuted "
-    "digits', in the order (1 x 1 patches, no positions), (1 x 1 patches, with "
-    "positions), (2 x 2 patches, no positions), (2 x 2 patches, with positions)",
+    "digits', in the order (1 × 1 patches, no positions), (1 × 1 patches, with "
+    "positions), (2 × 2 patches, no positions), (2 × 2 patches, with positions)",
     reference=_logits_equal,
     shape=(4,),
     integer=True,
@@ -1338,7 +1338,7 @@ _exercise(
         ),
         (
             lambda: (True, False, True, False),
-            "A 2 x 2 patch holds four pixels: shuffling the pixels changes what "
+            "A 2 × 2 patch holds four pixels: shuffling the pixels changes what "
             "each patch holds, not just the order of the patches.",
         ),
         (
@@ -1349,7 +1349,7 @@ _exercise(
         ),
         (
             lambda: (True, True, True, True),
-            "Both the position codes and the contents of the 2 x 2 patches change "
+            "Both the position codes and the contents of the 2 × 2 patches change "
             "with the shuffle: which case reorders the tokens and nothing else?",
         ),
     ),

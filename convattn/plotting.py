@@ -8,9 +8,10 @@ Conventions:
   colour bar (:func:`show_signed`). A photo is never drawn under a map: it is
   shown beside it, or as faint contour lines on top (``image=``).
 - A map scaled to its own range gets a colour bar, or its maximum in the title.
-- The query pixel is outlined thinly by :func:`mark_query`: a white square
-  just outside the pixel, inside a black one, so it shows on any background
-  and the value under it stays visible.
+- The query pixel is marked by :func:`mark_query` without covering any data:
+  a thin outline just outside it (white inside black) when pixels are drawn
+  large, carets outside the picture at its row and column when they are
+  small.
 - Lines use the colour-blind-safe Okabe-Ito palette (:data:`PALETTE`), each
   with its own line style (:data:`LINESTYLES`), and are labelled directly
   (:func:`label_lines`).
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.patches import Rectangle
 
 from ._validate import (
@@ -43,7 +45,9 @@ __all__ = [
     "DPI",
     "LINESTYLES",
     "MAX_WIDTH",
+    "MIN_FONT_PT",
     "OKABE_ITO",
+    "OUTLINE_MIN_PT",
     "PALETTE",
     "SIGNED_CMAP",
     "WEIGHT_CMAP",
@@ -69,6 +73,10 @@ DPI = 90
 #: Stored pixels per displayed pixel of an inline figure ("retina"): 1.5
 #: keeps 10 pt text sharp on high-DPI screens at about half the bytes of 2.
 PIXEL_RATIO = 1.5
+#: Smallest text in a figure, in points (tick labels, legends, annotations):
+#: 12.5 CSS px at :data:`DPI`. On a phone a figure keeps at least 0.8 of its
+#: width (``_static/figures.js``), so this text stays at 10 px or more.
+MIN_FONT_PT = 10
 #: Widest figure, in inches: ``MAX_WIDTH * DPI`` = 630 px fits the book's
 #: main column without being scaled down.
 MAX_WIDTH = 7.0
@@ -121,9 +129,9 @@ _RC = {
     "font.size": 11,
     "axes.titlesize": 11,
     "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
     "figure.titlesize": 12,
     "axes.prop_cycle": mpl.cycler(color=PALETTE, linestyle=LINESTYLES),
     "image.interpolation": "nearest",
@@ -232,35 +240,129 @@ def _query_rc(query, width: int | None) -> tuple[float, float]:
     raise TypeError(f"query must be (row, col) or a token index; got {query!r}")
 
 
-class _PixelOutline(Rectangle):
-    """A square around one pixel, ``offset`` points outside its edges.
+#: A query pixel drawn at least this many points wide is outlined; a smaller
+#: one is pointed at by carets outside the picture, since any outline would
+#: cover its neighbours (a 3 × 3 field around it, say).
+OUTLINE_MIN_PT = 8.0
+#: Size of those carets and their gap from the picture's edge, in points.
+CARET_PT = 7.0
+CARET_GAP_PT = 1.5
 
-    The offset is in points, not data units, so the line never covers the
-    pixel it marks however large or small the pixels are drawn.
+
+class _QueryMarker(Artist):
+    """The query-pixel marker; what it draws depends on how large pixels are drawn.
+
+    A pixel drawn at least :data:`OUTLINE_MIN_PT` wide gets a thin outline
+    just outside its edges (white inside black, ``lw`` points each), offset in
+    points, not data units, so it never covers the pixel however large it is
+    drawn. A smaller pixel gets two carets outside the picture instead, left
+    of its row and below its column (right and above, where the axes have a
+    y or an x label), so nothing is drawn over the data at all.
+    Neither is clipped, and both report their extent, so that the layout (and
+    a tight bounding box) leaves room for them at the picture's edge.
     """
 
-    def __init__(self, row: float, col: float, offset: float, **kwargs):
-        super().__init__((col - 0.5, row - 0.5), 1.0, 1.0, **kwargs)
+    def __init__(self, row: float, col: float, lw: float):
+        super().__init__()
         self.pixel = (row, col)
-        self.offset = offset
+        self.lw = lw
+        self.set_zorder(5)
+        self.set_gid("query")
+        self.set_clip_on(False)
 
-    def draw(self, renderer):
+    def pixel_points(self, renderer) -> float:
+        """How wide a data pixel is drawn, in points."""
         ax = self.axes
         (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
-        px_per_unit = max(min(abs(x1 - x0), abs(y1 - y0)), 1e-9)
-        half = 0.5 + renderer.points_to_pixels(self.offset) / px_per_unit
+        px = max(min(abs(x1 - x0), abs(y1 - y0)), 1e-9)
+        return px / renderer.points_to_pixels(1.0)
+
+    def outlined(self, renderer) -> bool:
+        return self.pixel_points(renderer) >= OUTLINE_MIN_PT
+
+    def _parts(self, renderer) -> list:
+        from matplotlib.lines import Line2D
+        from matplotlib.transforms import blended_transform_factory, offset_copy
+
+        ax = self.axes
         row, col = self.pixel
-        self.set_xy((col - half, row - half))
-        self.set_width(2 * half)
-        self.set_height(2 * half)
-        super().draw(renderer)
+        parts = []
+        if self.outlined(renderer):
+            unit = self.pixel_points(renderer)
+            for colour, offset in (("black", 1.5 * self.lw), ("white", 0.5 * self.lw)):
+                half = 0.5 + offset / unit
+                parts.append(
+                    Rectangle(
+                        (col - half, row - half),
+                        2 * half,
+                        2 * half,
+                        fill=False,
+                        edgecolor=colour,
+                        linewidth=self.lw,
+                        transform=ax.transData,
+                    )
+                )
+        else:
+            out = CARET_GAP_PT + CARET_PT / 2
+            rows = blended_transform_factory(ax.transAxes, ax.transData)
+            cols = blended_transform_factory(ax.transData, ax.transAxes)
+            # left and below, or right and above where an axis label sits
+            right = bool(ax.get_ylabel())
+            above = bool(ax.get_xlabel())
+            for (x, y), base, marker, dx, dy in (
+                ((1.0, row), rows, "<", out, 0.0)
+                if right
+                else ((0.0, row), rows, ">", -out, 0.0),
+                ((col, 1.0), cols, "v", 0.0, out)
+                if above
+                else ((col, 0.0), cols, "^", 0.0, -out),
+            ):
+                parts.append(
+                    Line2D(
+                        [x],
+                        [y],
+                        marker=marker,
+                        markersize=CARET_PT,
+                        markerfacecolor="black",
+                        markeredgecolor="white",
+                        markeredgewidth=0.5,
+                        linestyle="none",
+                        transform=offset_copy(base, ax.figure, dx, dy, units="points"),
+                    )
+                )
+        for part in parts:
+            part.set_figure(self.figure)
+            part.axes = ax
+            part.set_clip_on(False)
+            part.set_zorder(self.get_zorder())
+        return parts
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        for part in self._parts(renderer):
+            part.draw(renderer)
+
+    def get_window_extent(self, renderer=None):
+        from matplotlib.transforms import Bbox
+
+        if renderer is None:
+            renderer = self.figure._get_renderer()
+        return Bbox.union(
+            [p.get_window_extent(renderer) for p in self._parts(renderer)]
+        )
 
 
 def mark_query(ax, query, width: int | None = None, size: float = 1.0) -> None:
-    """Outline the query pixel on ``ax``: white just outside it, black outside that.
+    """Mark the query pixel on ``ax``, without covering it or its neighbours.
 
-    The outline sits outside the pixel, so its value stays visible, and it is
-    not clipped, so a pixel on the border is outlined in full.
+    A pixel drawn large (at least :data:`OUTLINE_MIN_PT` points) is outlined
+    just outside its edges, white inside black, so its value stays visible on
+    any background. A small one (a pixel of a 64 × 64 photo, say) is pointed
+    at by two carets outside the picture, left of its row and below its
+    column: an outline would hide the pixels around it. The marker is never
+    clipped, and the figure's layout leaves room for it, so a pixel on the
+    border is marked in full.
 
     Parameters
     ----------
@@ -270,26 +372,13 @@ def mark_query(ax, query, width: int | None = None, size: float = 1.0) -> None:
     width : int, optional
         Image width, to convert a token index.
     size : float
-        Width of each of the two lines, in points.
+        Width of each of the outline's two lines, in points.
     """
     r, c = _query_rc(query, width)
     lw = float(size)
     if not lw > 0:
         raise ValueError(f"size must be a positive line width; got {size!r}")
-    for colour, offset in (("black", 1.5 * lw), ("white", 0.5 * lw)):
-        ax.add_patch(
-            _PixelOutline(
-                r,
-                c,
-                offset,
-                fill=False,
-                edgecolor=colour,
-                linewidth=lw,
-                clip_on=False,
-                zorder=5,
-                gid="query",
-            )
-        )
+    ax.add_artist(_QueryMarker(r, c, lw))
 
 
 def show_image(ax, image: np.ndarray, title: str | None = None, query=None) -> None:
@@ -505,7 +594,15 @@ def show_signed(
 def _annotate(ax, v: np.ndarray, vmax: float, fmt: str) -> None:
     for (r, c), x in np.ndenumerate(v):
         ink = "white" if abs(x) > 0.6 * vmax else "black"
-        ax.text(c, r, fmt.format(x), ha="center", va="center", color=ink, fontsize=9)
+        ax.text(
+            c,
+            r,
+            fmt.format(x),
+            ha="center",
+            va="center",
+            color=ink,
+            fontsize=MIN_FONT_PT,
+        )
 
 
 def show_kernel(
@@ -542,7 +639,13 @@ def show_kernel(
         for (r, c), x in np.ndenumerate(k):
             ink = "black" if sum(cmap(x / vmax)[:3]) > 1.5 else "white"
             ax.text(
-                c, r, fmt.format(x), ha="center", va="center", color=ink, fontsize=9
+                c,
+                r,
+                fmt.format(x),
+                ha="center",
+                va="center",
+                color=ink,
+                fontsize=MIN_FONT_PT,
             )
     if title:
         ax.set_title(title)

@@ -62,16 +62,23 @@ __all__ = [
 # --- the marker task ----------------------------------------------------------------
 
 
-#: Marker colours of :func:`marker_task`: red, green, blue, yellow, magenta, cyan.
-MARKER_PALETTE = np.array(
-    [
-        [0.9, 0.1, 0.1],
-        [0.1, 0.7, 0.2],
-        [0.15, 0.3, 0.95],
-        [0.95, 0.8, 0.1],
-        [0.8, 0.2, 0.8],
-        [0.1, 0.8, 0.8],
-    ]
+#: Marker colours of :func:`marker_task`, six of the Okabe-Ito colour-blind-safe
+#: colours (:data:`convattn.plotting.OKABE_ITO`): vermillion, blue, orange,
+#: yellow, reddish purple, sky blue. No red/green pair: simulated for
+#: deuteranopia and protanopia (Machado et al. 2009) every two of them stay
+#: apart, and the pairs that come closest also differ in lightness.
+MARKER_PALETTE = (
+    np.array(
+        [
+            [0xD5, 0x5E, 0x00],
+            [0x00, 0x72, 0xB2],
+            [0xE6, 0x9F, 0x00],
+            [0xF0, 0xE4, 0x42],
+            [0xCC, 0x79, 0xA7],
+            [0x56, 0xB4, 0xE9],
+        ]
+    )
+    / 255.0
 )
 #: Grey levels that show the labels of :func:`marker_task` in its pictures.
 _LABEL_GREYS = np.array([0.25, 0.5, 0.75])
@@ -296,7 +303,7 @@ def conv_stack_solution(
     if dist > n_layers * half:
         raise ValueError(
             f"distance must be at most L (K - 1) / 2 = {n_layers * half} for "
-            f"{n_layers} layers of {k}x{k} kernels (receptive field "
+            f"{n_layers} layers of {k} × {k} kernels (receptive field "
             f"{n_layers * (k - 1) + 1}); got {dist}"
         )
     if k == 1:  # 1 x 1 layers only reach the query pixel itself

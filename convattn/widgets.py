@@ -37,6 +37,7 @@ from . import plotting
 from ._validate import check_pixel, check_shape
 
 __all__ = [
+    "RING_MIN_PX",
     "Panel",
     "frame_explorer",
     "panel_grid",
@@ -146,15 +147,17 @@ def panel_grid(
     for i, (s, r) in enumerate(zip(settings, rows, strict=True)):
         _draw(axes[i], r, (s["row"], s["col"]))
         if row_titles:
-            axes[i, 0].text(
-                -0.08,
-                0.5,
+            # clear of the query marker's carets left of the picture
+            axes[i, 0].annotate(
                 row_titles[i],
-                transform=axes[i, 0].transAxes,
+                (0.0, 0.5),
+                xycoords="axes fraction",
+                xytext=(-(plotting.CARET_GAP_PT + plotting.CARET_PT + 3.0), 0.0),
+                textcoords="offset points",
                 rotation=90,
                 va="center",
                 ha="right",
-                fontsize=9,
+                fontsize=plotting.MIN_FONT_PT,
             )
     return fig, axes
 
@@ -313,6 +316,11 @@ def _nearest(values: Sequence, start) -> int:
 
 # --- The kernel-free explorer: precomputed frames behind native range inputs ---
 
+#: The explorers draw the query ring only where a data pixel is drawn at
+#: least this many screen pixels wide (as :data:`convattn.plotting.OUTLINE_MIN_PT`
+#: for the static figures); smaller, the ticks beside the picture mark it.
+RING_MIN_PX = 8
+
 _CSS = """\
 .convattn-frame-explorer{margin:1rem 0;max-width:100%}
 .cax-controls{display:grid;grid-template-columns:max-content minmax(6rem,18rem) \
@@ -329,7 +337,7 @@ text-align:left;min-height:2.5em;padding:0}
 .cax-tl{position:relative;display:block}
 .cax-tl svg{position:absolute;inset:0;width:100%;height:100%}
 .cax-tick{stroke:currentColor;stroke-width:1px;vector-effect:non-scaling-stroke}
-.cax-tick-on{stroke:#e00000;stroke-width:3px}
+.cax-tick-on{stroke:#e00000;stroke-width:4px}
 .cax-pic{position:relative;line-height:0;width:100%}
 .cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0;\
 padding:0!important;border:0!important;border-radius:0!important;\
@@ -378,11 +386,16 @@ _SCRIPT = """\
         m.style.visibility = p[5] ? "visible" : "hidden";
         var s = Number(m.getAttribute("data-s"));
         // The ring lies outside the query's square, never over its pixels:
-        // 2 screen pixels out, however large the picture is drawn.
+        // 2 screen pixels out, however large the picture is drawn. Where a
+        // pixel is drawn smaller than %(ring_min)s screen pixels, a ring would
+        // cover its neighbours (a 3 x 3 field, say): then the red ticks
+        // beside the picture alone mark the query pixel.
         var box = m.getBoundingClientRect(), vb = m.viewBox.baseVal;
         var px = box.width ? 2 * vb.width / box.width : 0;
         var py = box.height ? 2 * vb.height / box.height : 0;
+        var big = box.width >= %(ring_min)s * vb.width;
         m.querySelectorAll("rect").forEach(function (q) {
+          q.style.display = big ? "" : "none";
           q.setAttribute("x", c + 0.5 - s / 2 - px);
           q.setAttribute("y", r + 0.5 - s / 2 - py);
           q.setAttribute("width", s + 2 * px);
@@ -522,7 +535,7 @@ class FrameExplorer:
         return self.html
 
     def __repr__(self) -> str:
-        sizes = " x ".join(f"{label}: {len(v)}" for label, v in self.controls)
+        sizes = " × ".join(f"{label}: {len(v)}" for label, v in self.controls)
         kb = sum(len(b) for b in self.images) / 1000
         return (
             f"<frame explorer: {len(self.frames)} frames ({sizes}), "
@@ -571,8 +584,11 @@ def frame_explorer(
     the same inputs always give the same bytes.
 
     Weight maps are drawn opaque in viridis (the photo is a panel of its own),
-    each with a colour bar giving its range; the query pixel is outlined in
-    red on every panel with ``mark=True``. Each picture's alt text names its
+    each with a colour bar giving its range; on every panel with
+    ``mark=True`` red ticks beside the picture mark the query pixel's row and
+    column, and a red outline just outside it is added where its pixels are
+    drawn at least :data:`RING_MIN_PX` screen pixels wide (a smaller ring would
+    cover the pixels around it). Each picture's alt text names its
     panel and the setting shown, and follows the controls.
 
     Parameters
@@ -686,7 +702,7 @@ def frame_explorer(
         starts.append(_nearest(values, first))
     n_frames = int(np.prod([len(v) for v in axes_values]))
     if n_frames > max_frames:
-        counts = " x ".join(
+        counts = " × ".join(
             f"{n}: {len(v)}" for n, v in zip(names, axes_values, strict=True)
         )
         raise ValueError(
@@ -754,6 +770,22 @@ def _fmt(v: float, scale: float = 0.0) -> str:
     return f"{v:.3g}"
 
 
+def _unbroken(title: str) -> str:
+    """A panel title that wraps between its phrases, never inside a setting.
+
+    Narrow panels wrap their titles; no-break spaces keep ``α = 0.5`` and
+    ``max 2e+00`` on one line.
+
+    Examples
+    --------
+    >>> _unbroken("effective kernel, α = 0.5") == "effective kernel, α\u00a0=\u00a00.5"
+    True
+    >>> _unbroken("log |error|, max 2e+00").endswith("max\u00a02e+00")
+    True
+    """
+    return title.replace(" = ", "\u00a0=\u00a0").replace("max ", "max\u00a0")
+
+
 def _range_labels(lo: float, hi: float) -> tuple[str, str]:
     scale = max(abs(lo), abs(hi))
     return _fmt(lo, scale), _fmt(hi, scale)
@@ -776,7 +808,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             [
                 [
                     p["image"],
-                    p["title"],
+                    _unbroken(p["title"]),
                     p["alt"],
                     None if p["range"] is None else _range_labels(*p["range"])[0],
                     None if p["range"] is None else _range_labels(*p["range"])[1],
@@ -842,7 +874,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             )
         out.append(
             '<figure class="cax-panel">'
-            f'<figcaption class="cax-title">{esc(p["title"])}</figcaption>'
+            f'<figcaption class="cax-title">{esc(_unbroken(p["title"]))}</figcaption>'
             '<div class="cax-frame"><span></span>'
             f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} 1" '
             f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
@@ -863,6 +895,6 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             f'<figcaption class="cax-caption">{lead}{esc(caption or "")}</figcaption>'
         )
     out.append(f'<script type="application/json" class="cax-data">{payload}</script>')
-    out.append(f"<script>{_SCRIPT % {'id': uid}}</script>")
+    out.append(f"<script>{_SCRIPT % {'id': uid, 'ring_min': RING_MIN_PX}}</script>")
     out.append("</figure>")
     return "\n".join(out)

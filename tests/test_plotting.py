@@ -26,10 +26,6 @@ def _rgb(fig) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
 
 
-def _outlines(ax):
-    return [p for p in ax.patches if p.get_gid() == "query"]
-
-
 def _pixel_box(ax, row, col):
     """The display-pixel box of data pixel (row, col), as (x0, x1, y0, y1) in array rows."""
     fig = ax.figure
@@ -84,51 +80,90 @@ def test_the_map_colour_is_what_the_colourbar_says():
         np.testing.assert_allclose(centre, want, atol=3)
 
 
-def test_query_outline_is_drawn_around_that_pixel_and_leaves_it_visible():
+def _marker(ax):
+    (m,) = [a for a in ax.artists if a.get_gid() == "query"]
+    return m
+
+
+def _viridis(x: float) -> np.ndarray:
+    return np.array(mcolors.to_rgb(plt.get_cmap("viridis")(x))) * 255
+
+
+def test_a_large_query_pixel_is_outlined_and_it_and_its_neighbours_stay_visible():
     w = np.zeros((9, 9))
     w[4, 6] = 1.0
     fig, axes = plotting.new_figure(1, 1, size=3.0)
     ax = axes[0, 0]
     plotting.show_weights(ax, w, query=(4, 6), vmin=0, vmax=1)
-    outlines = _outlines(ax)
-    assert sorted(p.get_edgecolor()[:3] for p in outlines) == [(0, 0, 0), (1, 1, 1)]
     rgb = _rgb(fig)
-    for p in outlines:
-        x, y = p.get_xy()
-        # centred on the pixel (x = column, y = row), and outside its edges
-        assert x + p.get_width() / 2 == pytest.approx(6.0)
-        assert y + p.get_height() / 2 == pytest.approx(4.0)
-        assert p.get_width() > 1.0
+    marker = _marker(ax)
+    assert marker.outlined(fig.canvas.get_renderer())
     # every display pixel inside the query pixel keeps the map's colour (yellow)
     x0, x1, y0, y1 = _pixel_box(ax, 4, 6)
     inside = rgb[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2]
-    want = np.array(mcolors.to_rgb(plt.get_cmap("viridis")(1.0))) * 255
-    assert np.abs(inside - want).max() <= 3
-    # and the outline is there: white and black pixels right around it
+    assert np.abs(inside - _viridis(1.0)).max() <= 3
+    # the outline is there: white and black pixels right around it
     ring = rgb[y0 - 4 : y1 + 4, x0 - 4 : x1 + 4]
     assert (ring.min(axis=-1) > 240).any() and (ring.max(axis=-1) < 15).any()
+    # and each neighbour keeps its colour over most of its width
+    for r, c in [(3, 6), (5, 6), (4, 5), (4, 7)]:
+        a0, a1, b0, b1 = _pixel_box(ax, r, c)
+        cell = rgb[b0 + 1 : b1 - 1, a0 + 1 : a1 - 1]
+        kept = (np.abs(cell - _viridis(0.0)).max(axis=-1) <= 3).mean()
+        assert kept > 0.6, (r, c, kept)
 
 
-def test_query_outline_is_not_clipped_at_the_border():
-    _fig, axes = plotting.new_figure(1, 1)
+def test_a_small_query_pixel_is_pointed_at_from_outside_the_picture():
+    # A 3 x 3 field on a 64 x 64 map: nothing may be drawn over the map.
+    w = np.zeros((64, 64))
+    w[21:24, 29:32] = 1 / 9
+    drawn = []
+    for query in (None, (22, 30)):
+        fig, axes = plotting.new_figure(1, 1, size=2.4)
+        plotting.show_weights(axes[0, 0], w, query=query, vmin=0, vmax=1 / 9)
+        fig.set_layout_engine("none")  # the same axes box in both figures
+        drawn.append((_rgb(fig), axes[0, 0]))
+    (plain, _), (marked, ax) = drawn
+    marker = _marker(ax)
+    assert not marker.outlined(ax.figure.canvas.get_renderer())
+    x0, _, y0, _ = _pixel_box(ax, 0, 0)
+    _, x1, _, y1 = _pixel_box(ax, 63, 63)
+    np.testing.assert_array_equal(marked[y0:y1, x0:x1], plain[y0:y1, x0:x1])
+    # black carets left of row 22 and below column 30, just outside the map
+    _, _, r0, r1 = _pixel_box(ax, 22, 0)
+    c0, c1, _, _ = _pixel_box(ax, 0, 30)
+    left = marked[r0:r1, x0 - 10 : x0 - 1]
+    below = marked[y1 + 1 : y1 + 10, c0:c1]
+    assert (left.max(axis=-1) < 40).any() and (below.max(axis=-1) < 40).any()
+    assert (plain[r0:r1, x0 - 10 : x0 - 1] > 240).all()
+
+
+@pytest.mark.parametrize("pixels, query", [(6, (0, 5)), (6, (5, 0)), (64, (63, 0))])
+def test_the_query_marker_is_never_clipped_at_the_border(pixels, query, tmp_path):
+    fig, axes = plotting.new_figure(1, 1)
     ax = axes[0, 0]
-    plotting.show_weights(ax, np.ones((6, 6)) * np.arange(6), query=(0, 5))
-    outlines = _outlines(ax)
-    assert len(outlines) == 2
-    assert not any(p.get_clip_on() for p in outlines)
-    ax.figure.canvas.draw()
-    fig_box = ax.figure.bbox
-    for p in outlines:
-        box = p.get_window_extent()
-        assert fig_box.x0 <= box.x0 and box.x1 <= fig_box.x1
-        assert fig_box.y0 <= box.y0 and box.y1 <= fig_box.y1
+    plotting.show_weights(
+        ax, np.ones((pixels, pixels)) * np.arange(pixels), query=query
+    )
+    marker = _marker(ax)
+    assert not marker.get_clip_on()
+    fig.canvas.draw()
+    box = marker.get_window_extent()
+    fig_box = fig.bbox
+    assert fig_box.x0 <= box.x0 and box.x1 <= fig_box.x1
+    assert fig_box.y0 <= box.y0 and box.y1 <= fig_box.y1
+    # a tight bounding box (how notebooks save figures) holds it too
+    tight = fig.get_tightbbox(fig.canvas.get_renderer()).transformed(
+        fig.dpi_scale_trans
+    )
+    assert tight.x0 - 1e-6 <= box.x0 and box.x1 <= tight.x1 + 1e-6
+    assert tight.y0 - 1e-6 <= box.y0 and box.y1 <= tight.y1 + 1e-6
 
 
 def test_mark_query_accepts_token_index_and_rejects_bad_input():
     _fig, axes = plotting.new_figure()
     plotting.mark_query(axes[0, 0], 13, width=5)
-    p = _outlines(axes[0, 0])[-1]
-    assert p.pixel == (2.0, 3.0)
+    assert _marker(axes[0, 0]).pixel == (2.0, 3.0)
     with pytest.raises(ValueError, match="width"):
         plotting.mark_query(axes[0, 0], 13)
     with pytest.raises(TypeError, match="query"):

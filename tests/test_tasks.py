@@ -13,6 +13,61 @@ import convattn as ca
 # --- the marker task ------------------------------------------------------------------
 
 
+def _simulated_lab(rgb: np.ndarray, deficiency: str) -> np.ndarray:
+    """CIELAB of sRGB colours as seen with a colour-vision deficiency
+    (Machado, Oliveira and Fernandes 2009, severity 1), written out here."""
+    machado = {
+        "deutan": [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ],
+        "protan": [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ],
+        "none": np.eye(3),
+    }[deficiency]
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(lin @ np.asarray(machado).T, 0, 1)
+    xyz = (
+        lin
+        @ np.array(
+            [
+                [0.4124, 0.3576, 0.1805],
+                [0.2126, 0.7152, 0.0722],
+                [0.0193, 0.1192, 0.9505],
+            ]
+        ).T
+        / np.array([0.95047, 1.0, 1.08883])
+    )
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack(
+        [116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], -1
+    )
+
+
+def test_marker_colours_are_okabe_ito_and_stay_apart_for_colour_blind_readers():
+    okabe_ito = {
+        tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
+        for h in ca.plotting.OKABE_ITO.values()
+    }
+    palette = ca.MARKER_PALETTE
+    assert {tuple(np.round(c * 255).astype(int)) for c in palette} <= okabe_ito
+    assert len({tuple(c) for c in palette}) == len(palette) == 6
+    lightness = _simulated_lab(palette, "none")[:, 0]
+    for deficiency in ("deutan", "protan"):
+        lab = _simulated_lab(palette, deficiency)
+        for i in range(6):
+            for j in range(i):
+                gap = np.linalg.norm(lab[i] - lab[j])
+                assert gap > 15, (deficiency, i, j, gap)
+                # the pairs that come closest also differ in lightness
+                if gap < 25:
+                    assert abs(lightness[i] - lightness[j]) > 8, (deficiency, i, j)
+
+
 def test_marker_task_is_consistent():
     task = ca.marker_task(5, size=7, rng=3)
     x, idx = task["inputs"], task["target_index"]

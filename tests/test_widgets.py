@@ -159,6 +159,28 @@ def test_query_marker_is_drawn_on_top_at_the_query_pixel():
     assert [a["alt"] for a in imgs] == [p["alt"] for p in start]
 
 
+def test_the_ring_is_left_out_where_pixels_are_drawn_small():
+    # The script hides the ring where a data pixel is drawn narrower than
+    # RING_MIN_PX screen pixels (it would cover the pixels around the query);
+    # the ticks beside the picture, always drawn, mark the query pixel then.
+    ex = _explorer()
+    script = re.findall(r"<script>(.*?)</script>", ex.html, re.S)[-1]
+    assert f"box.width >= {widgets.RING_MIN_PX} * vb.width" in script
+    assert 'q.style.display = big ? "" : "none"' in script
+    assert widgets.RING_MIN_PX >= 6
+
+
+def test_titles_never_break_inside_a_setting():
+    def panels(row, col, alpha=0.5):
+        return [widgets.Panel(f"kernel, α = {alpha:g}, max 2e+00", np.zeros(SHAPE))]
+
+    ex = widgets.frame_explorer(panels, SHAPE, stride=4, controls={"alpha": [0.5, 2.0]})
+    titles = [t for t in _parse(ex.html).text.values() if t.startswith("kernel")]
+    assert titles == ["kernel, α\u00a0=\u00a00.5, max\u00a02e+00"]
+    assert "α\u00a0=\u00a02" in ex.html  # the other frame's title, in the page data
+    assert ex.frames[0][0]["alt"].startswith("kernel, α = 0.5")  # alt text as written
+
+
 def test_same_input_same_bytes_and_no_random_ids():
     a, b = _explorer().html, _explorer().html
     assert a == b

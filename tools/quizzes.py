@@ -16,7 +16,7 @@ import html
 QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
     1: [
         (
-            "A 64 x 64 colour image becomes a table of pixel records. What shape "
+            "A 64 × 64 colour image becomes a table of pixel records. What shape "
             "does ca.to_tokens give it?",
             [
                 (
@@ -44,11 +44,11 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
         (
             "In a 64-pixel-wide image, which token n is the pixel at row 2, column 5?",
             [
-                ("133", True, "Row-major order: n = row W + col = 2 x 64 + 5."),
+                ("133", True, "Row-major order: n = row W + col = 2 × 64 + 5."),
                 (
                     "325",
                     False,
-                    "Row and column swapped: 5 x 64 + 2 would be row 5, column 2.",
+                    "Row and column swapped: 5 × 64 + 2 would be row 5, column 2.",
                 ),
                 (
                     "7",
@@ -75,7 +75,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "negative squared distance",
                     False,
-                    "It subtracts |x_j|^2, so it penalises exactly the bright keys and prefers the nearby red one.",
+                    "It subtracts |x_j|², so it penalises exactly the bright keys and prefers the nearby red one.",
                 ),
             ],
         ),
@@ -329,9 +329,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
     ],
     5: [
         (
-            "Four stacked 3 x 3 layers: what is the side of the theoretical receptive field?",
+            "Four stacked 3 × 3 layers: what is the side of the theoretical receptive field?",
             [
-                ("9", True, "L (K - 1) + 1 = 4 x 2 + 1."),
+                ("9", True, "L (K - 1) + 1 = 4 × 2 + 1."),
                 (
                     "12",
                     False,
@@ -397,15 +397,15 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "the larger of the two kernels",
                     False,
-                    "The kernels combine: two 3 x 3 boxes give a 5 x 5 pyramid.",
+                    "The kernels combine: two 3 × 3 boxes give a 5 × 5 pyramid.",
                 ),
             ],
         ),
     ],
     6: [
         (
-            "A 3 x 3 convolution, 16 channels in and out. The image grows from 32 x 32 to "
-            "64 x 64. Its parameters",
+            "A 3 × 3 convolution, 16 channels in and out. The image grows from 32 × 32 to "
+            "64 × 64. Its parameters",
             [
                 (
                     "stay the same",
@@ -425,12 +425,12 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             ],
         ),
         (
-            "Full attention on the same images: the N^2 part of its multiply-adds grows by",
+            "Full attention on the same images: the N² part of its multiply-adds grows by",
             [
                 (
                     "16 times",
                     True,
-                    "Doubling the side makes N four times larger and N^2 sixteen times.",
+                    "Doubling the side makes N four times larger and N² sixteen times.",
                 ),
                 ("4 times", False, "That is the part linear in N, the projections."),
                 (
@@ -470,7 +470,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     "Every query pixel reads every key pixel in one layer; a position term can pick the right one.",
                 ),
                 (
-                    "about D / 2, like 5 x 5 convolutions",
+                    "about D / 2, like 5 × 5 convolutions",
                     False,
                     "That is the convolution stack, which must reach D columns layer by layer.",
                 ),
@@ -480,9 +480,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
     ],
     7: [
         (
-            "How many heads does the construction of this chapter need for a 3 x 3 kernel?",
+            "How many heads does the construction of this chapter need for a 3 × 3 kernel?",
             [
-                ("9", True, "One head per kernel offset, K^2 of them."),
+                ("9", True, "One head per kernel offset, K² of them."),
                 (
                     "3",
                     False,
@@ -514,10 +514,10 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             ],
         ),
         (
-            "Local attention over a K x K window: how many weights per query pixel?",
+            "Local attention over a K × K window: how many weights per query pixel?",
             [
                 (
-                    "K^2",
+                    "K²",
                     True,
                     "One weight per key pixel of the window, whatever the image size.",
                 ),
@@ -526,7 +526,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                     False,
                     "That is full attention, one weight per pixel of the image.",
                 ),
-                ("K", False, "The window is two-dimensional, K x K pixels."),
+                ("K", False, "The window is two-dimensional, K × K pixels."),
             ],
         ),
     ],
@@ -537,12 +537,12 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "16 times",
                     True,
-                    "N x N numbers, and N grows with the square of the side: the fourth power.",
+                    "N × N numbers, and N grows with the square of the side: the fourth power.",
                 ),
                 (
                     "4 times",
                     False,
-                    "That is the growth of N, the number of pixels; the weights are N x N.",
+                    "That is the growth of N, the number of pixels; the weights are N × N.",
                 ),
                 ("2 times", False, "Both N and the weights grow faster than the side."),
             ],
@@ -591,12 +591,12 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             "The working memory of blockwise attention grows with",
             [
                 (
-                    "B^2 + N d_v: one B x B tile plus the output",
+                    "B² + N d_v: one B × B tile plus the output",
                     True,
                     "One tile of a query block by a key block at a time, plus the "
                     "N x d_v output; at most O(NB).",
                 ),
-                ("N^2", False, "That is full attention, which stores every weight."),
+                ("N²", False, "That is full attention, which stores every weight."),
                 (
                     "the block size only",
                     False,
@@ -620,11 +620,11 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "the convolution's",
                     False,
-                    "Its 3 x 3 windows now read pixels that were scattered over the "
+                    "Its 3 × 3 windows now read pixels that were scattered over the "
                     "digit, so its assumption of locality is wrong.",
                 ),
                 (
-                    "the attention model's (2 x 2 patches with positions)",
+                    "the attention model's (2 × 2 patches with positions)",
                     False,
                     "Not exactly: each patch now holds four scattered pixels, so the "
                     "shuffle changes what a token holds, not only the order of the "
@@ -674,7 +674,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
         ),
         (
             "The trained attention model puts a little less of a query patch's "
-            "weight on its 3 x 3 neighbourhood than a uniform map would. What does "
+            "weight on its 3 × 3 neighbourhood than a uniform map would. What does "
             "that say?",
             [
                 (

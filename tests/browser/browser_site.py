@@ -26,6 +26,7 @@ REPORT: dict = {
     "chapters_with_launch_links": [],
     "axe": [],
     "too_wide": [],
+    "small_text": [],
 }
 
 

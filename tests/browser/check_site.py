@@ -13,9 +13,14 @@ Colab and their .ipynb. For every kernel-free explorer
 (`convattn.widgets.frame_explorer`): moving each of its range inputs changes
 the picture, its readout and the pictures' alt text, with no Python running.
 Each page, loaded once, is then looked at again at phone width (390 px) and
-in dark mode (the system asks for dark colours): the audit, no explorer
-wider than the screen. Full-page screenshots (JPEG) go to _build/screenshots,
-with the phone and dark ones in its 390/ and dark/ folders.
+in dark mode (chosen with the theme's colour-mode button): the audit, no
+explorer wider than the screen. At 390 px also: no figure's text is drawn
+below 10 px (a figure's smallest text is plotting.MIN_FONT_PT at its
+natural width, so its rendered width must be at least 10 px / that size of
+its natural width), and no figure reaches out of its output box (a figure
+wider than the column scrolls inside a box of its own, _static/figures.js).
+Full-page screenshots (JPEG) go to _build/screenshots, with the phone and
+dark ones in its 390/ and dark/ folders.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_site import REPORT, SHOTS, SITE, site_pages
+
+from convattn import plotting
 
 PAGES = site_pages()
 AXE = Axe()
@@ -44,6 +51,27 @@ TOO_WIDE = """() => [...document.querySelectorAll(
     const cells = [...document.querySelectorAll('.cell')];
     return `code cell ${cells.indexOf(cell) + 1}: ${e.scrollWidth} px in a `
       + `${e.clientWidth} px box: ${(e.innerText || '').split('\\n')[0].slice(0, 70)}`;
+  })"""
+
+#: The smallest text of a figure at its natural width, in CSS px: figures
+#: are drawn at plotting.DPI px per inch with no text below MIN_FONT_PT.
+SMALLEST_TEXT_PX = plotting.MIN_FONT_PT * plotting.DPI / 72
+#: The least size of that text on screen.
+LEAST_TEXT_PX = 10.0
+
+#: Every figure picture (not the explorers' pictures, which hold no text):
+#: its natural width (stored pixels / plotting.PIXEL_RATIO) and the width it
+#: is drawn at.
+FIGURE_WIDTHS = """ratio => [...document.querySelectorAll('.cell_output img')]
+  .filter(i => !i.closest('.convattn-frame-explorer') && i.naturalWidth)
+  .map(i => {
+    const fig = i.closest('figure');
+    const number = fig && fig.querySelector('.caption-number');
+    const box = i.closest('.cell_output');
+    return {name: number ? number.textContent.trim() : (i.alt || '').slice(0, 40),
+            natural: i.naturalWidth / ratio, drawn: i.getBoundingClientRect().width,
+            beyond: box.getBoundingClientRect().right > window.innerWidth + 1
+                    || box.scrollWidth > box.clientWidth + 1};
   })"""
 
 WIDGETS_RENDERED = """() => {
@@ -177,6 +205,9 @@ def test_page(path, context, base_url):
     page.set_viewport_size({"width": 390, "height": 900})
     page.evaluate(SETTLED)
     wide["390"] = page.evaluate(EXPLORERS_TOO_WIDE)
+    figures = page.evaluate(FIGURE_WIDTHS, plotting.PIXEL_RATIO)
+    small_text = _small_text(figures)
+    beyond = [f["name"] for f in figures if f["beyond"]]
     _screenshot(page, path, "390")
     violations["light, 390 px"] = _audit(page)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -208,6 +239,7 @@ def test_page(path, context, base_url):
     REPORT["chapters_with_launch_links"] += [path] if _is_chapter(path) else []
     REPORT["too_wide"] += [f"{path}: {w}" for w in too_wide]
     REPORT["axe"] += [f"{path} {v}" for v in violations]
+    REPORT["small_text"] += [f"{path}: {t}" for t in small_text]
     assert not errors, f"{path}: console errors: {errors}"
     assert not failed and not outside, f"{path}: failed requests: {failed + outside}"
     assert not no_alt, f"{path}: images without alt text: {no_alt}"
@@ -216,6 +248,8 @@ def test_page(path, context, base_url):
     assert not too_wide, f"{path}: printed outputs wider than their box: {too_wide}"
     assert not raw_tables, f"{path}: Markdown tables shown as text: {raw_tables}"
     assert not wide, f"{path}: explorers wider than the screen: {wide}"
+    assert not small_text, f"{path} (390 px): figure text below 10 px: {small_text}"
+    assert not beyond, f"{path} (390 px): figures wider than their output box: {beyond}"
 
 
 def _theme(page) -> str:
@@ -239,6 +273,19 @@ def _screenshot(page, path, mode: str = "") -> None:
     # From the top: the sticky sidebars are drawn where the page is scrolled.
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=85)
+
+
+def _small_text(figures: list[dict]) -> list[str]:
+    """The figures whose smallest text is drawn below LEAST_TEXT_PX."""
+    out = []
+    for f in figures:
+        text_px = f["drawn"] / f["natural"] * SMALLEST_TEXT_PX
+        if text_px < LEAST_TEXT_PX - 0.05:
+            out.append(
+                f"{f['name']}: {f['natural']:.0f} px drawn at {f['drawn']:.0f} px, "
+                f"text {text_px:.1f} px"
+            )
+    return out
 
 
 def _audit(page, contrast_only: bool = False) -> list[str]:

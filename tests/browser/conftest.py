@@ -141,8 +141,9 @@ def pytest_terminal_summary(terminalreporter):
     )
     write(
         f"  axe-core: {len(REPORT['axe'])} critical or serious violations; "
-        f"{len(REPORT['too_wide'])} printed outputs wider than their box"
+        f"{len(REPORT['too_wide'])} printed outputs wider than their box; "
+        f"{len(REPORT['small_text'])} figures with text below 10 px at 390 px"
     )
-    for kind in ("console_errors", "failed_requests", "axe", "too_wide"):
+    for kind in ("console_errors", "failed_requests", "axe", "too_wide", "small_text"):
         for item in REPORT[kind][:60]:
             write(f"  {kind}: {item}")
