@@ -88,7 +88,7 @@ notebooks: $(STAMP)
 
 # Each student notebook (solutions removed) runs top to bottom, once.
 student-test: $(STAMP)
-	$(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
+	$(NICE) $(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
 
 # `make test` runs both in one pytest session, so the two workers share out
 # chapters and student notebooks and both cores stay busy.
@@ -102,7 +102,7 @@ lint: $(STAMP)
 
 # Unit, property and doctests; the student notebooks run in their own target.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
+	$(NICE) $(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
 
 chromium:
 	@test -x "$(CHROMIUM)" || { \
@@ -124,10 +124,10 @@ student: $(STAMP)
 	$(BIN)/python tools/make_student.py book student
 
 book-student: $(STAMP) $(WEB_STAMP)
-	$(BIN)/python tools/build_edition.py student
+	$(NICE) $(BIN)/python tools/build_edition.py student
 
 slides: $(STAMP) $(WEB_STAMP)
-	$(BIN)/python tools/make_slides.py book _build/slides
+	$(NICE) $(BIN)/python tools/make_slides.py book _build/slides
 
 # Prints the built site (`make book`, run here first if it is missing).
 pdf: $(STAMP) chromium
@@ -154,9 +154,13 @@ kit: student-test kit-checks
 # the unit tests, the student edition and the decks beside it; then the
 # book, and after it the browser checks and the PDF side by side. Each job's
 # output is printed in one piece when it ends (--output-sync).
+# The critical path is nbval, then the book, then the browser checks; the
+# other jobs run at a lower priority ($(NICE)), so that they fill the gaps
+# without slowing it down.
 TEST_JOBS ?= 3
+NICE ?=
 test: $(STAMP) $(WEB_STAMP) chromium
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph NICE="nice -n 10"
 
 test-graph: notebooks lint unit student-test book-student slides test-browser test-pdf
 test-book: notebooks
@@ -165,8 +169,8 @@ test-book: notebooks
 test-browser: test-book book-student slides
 	$(BIN)/python -m pytest tests/browser/check_site.py tests/browser/check_kit.py -n 2 -q -p no:cacheprovider
 test-pdf: test-book
-	$(BIN)/python tools/make_pdf.py
-	$(MAKE) --no-print-directory pdf-test
+	$(NICE) $(BIN)/python tools/make_pdf.py
+	$(NICE) $(MAKE) --no-print-directory pdf-test
 
 $(LAB_STAMP): requirements-lab.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
