@@ -581,7 +581,7 @@ def show_signed(
     ax.set_xticks([])
     ax.set_yticks([])
     if annotate:
-        _annotate(ax, v, vmax, fmt)
+        _annotate(ax, v, fmt, lambda x: "white" if abs(x) > 0.6 * vmax else "black")
     if title:
         ax.set_title(title)
     if query is not None:
@@ -591,16 +591,16 @@ def show_signed(
     return im
 
 
-def _annotate(ax, v: np.ndarray, vmax: float, fmt: str) -> None:
+def _annotate(ax, v: np.ndarray, fmt: str, ink) -> None:
+    """Write each value in its cell, in the colour ``ink(value)``."""
     for (r, c), x in np.ndenumerate(v):
-        ink = "white" if abs(x) > 0.6 * vmax else "black"
         ax.text(
             c,
             r,
             fmt.format(x),
             ha="center",
             va="center",
-            color=ink,
+            color=ink(x),
             fontsize=MIN_FONT_PT,
         )
 
@@ -636,17 +636,9 @@ def show_kernel(
     ax.set_yticks([])
     if annotate:
         cmap = mpl.colormaps[WEIGHT_CMAP]
-        for (r, c), x in np.ndenumerate(k):
-            ink = "black" if sum(cmap(x / vmax)[:3]) > 1.5 else "white"
-            ax.text(
-                c,
-                r,
-                fmt.format(x),
-                ha="center",
-                va="center",
-                color=ink,
-                fontsize=MIN_FONT_PT,
-            )
+        _annotate(
+            ax, k, fmt, lambda x: "black" if sum(cmap(x / vmax)[:3]) > 1.5 else "white"
+        )
     if title:
         ax.set_title(title)
     if colorbar:
