@@ -13,7 +13,7 @@ Examples
 --------
 >>> from convattn.exercises import check
 >>> check("ex-06-depth", 4)
-Correct. A stack of L layers of K x K kernels reaches L(K-1)/2 pixels to each side, so the distance a task needs sets the depth.
+Correct. A stack of L layers of K × K kernels reaches L(K-1)/2 pixels to each side, so the distance a task needs sets the depth.
 True
 >>> check("ex-06-depth", 3)
 Not yet. Three layers reach only (R - 1) / 2 = 6 columns: the stack must reach 7.

@@ -286,7 +286,7 @@ HAND_MISTAKES = {
     "ex-07-predict": (8, "round up"),
     "ex-08-block": (lambda n, b: (n // b) ** 2, "Off by one"),
     "ex-09-additive": (0.5, "Chance is not the limit"),
-    "ex-09-positions": ([True, False, True, False], "2 x 2 patch holds four pixels"),
+    "ex-09-positions": ([True, False, True, False], "2 × 2 patch holds four pixels"),
 }
 
 
