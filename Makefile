@@ -73,11 +73,15 @@ web-assets: $(WEB_STAMP)
 # command that fixes them, if nbval rejects any. tests/test_notebooks.py
 # checks the rule.
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
-NBVAL := PYTHONPATH=$(CURDIR)/tools $(BIN)/python -m pytest -p nbstamps --nbval -q -p no:cacheprovider
+# The checks run on two workers (pytest -n 2), so each keeps numpy's matrix
+# library to one thread: two threads per worker on two cores would only wait
+# for each other (the outputs are the same; nbval checks them).
+ONE_THREAD := OPENBLAS_NUM_THREADS=1
+NBVAL := $(ONE_THREAD) PYTHONPATH=$(CURDIR)/tools $(BIN)/python -m pytest -p nbstamps --nbval -q -p no:cacheprovider
 STUDENT_RUNS := tests/test_student.py::test_the_student_notebook_runs_top_to_bottom
 
 book: $(STAMP) $(WEB_STAMP)
-	$(BIN)/python tools/nbstamps.py ensure $(NOTEBOOKS)
+	$(ONE_THREAD) $(BIN)/python tools/nbstamps.py ensure $(NOTEBOOKS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
@@ -88,7 +92,7 @@ notebooks: $(STAMP)
 
 # Each student notebook (solutions removed) runs top to bottom, once.
 student-test: $(STAMP)
-	$(NICE) $(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
+	$(ONE_THREAD) $(NICE) $(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
 
 # `make test` runs both in one pytest session, so the two workers share out
 # chapters and student notebooks and both cores stay busy.
@@ -102,7 +106,7 @@ lint: $(STAMP)
 
 # Unit, property and doctests; the student notebooks run in their own target.
 unit: $(STAMP)
-	$(NICE) $(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
+	$(ONE_THREAD) $(NICE) $(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
 
 chromium:
 	@test -x "$(CHROMIUM)" || { \
