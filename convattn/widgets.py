@@ -331,7 +331,7 @@ max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
 .cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
 .cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;color:inherit;\
-text-align:left;min-height:2.5em;padding:0}
+text-align:left;min-height:2.5em;padding:0;white-space:pre-line}
 .cax-frame{display:grid;grid-template-columns:7px minmax(0,1fr);grid-template-rows:7px auto}
 .cax-frame svg{display:block;overflow:visible}
 .cax-tl{position:relative;display:block}
@@ -741,7 +741,7 @@ def frame_explorer(
                 {
                     "image": where[png],
                     "title": p.title,
-                    "alt": f"{p.title}; {said}.",
+                    "alt": f"{' '.join(p.title.split())}; {said}.",
                     "range": rng,
                     "mark": bool(p.mark),
                     "cmap": p.cmap,
@@ -763,11 +763,12 @@ def frame_explorer(
 
 
 def _fmt(v: float, scale: float = 0.0) -> str:
-    """``v`` to 3 significant digits; 0 if it is rounding noise next to
-    ``scale`` (the larger end of a colour bar), not "-3.47e-18"."""
+    """``v`` to 2 significant digits (as the titles give a maximum), with a
+    true minus sign; 0 if it is rounding noise next to ``scale`` (the larger
+    end of a colour bar), not "-3.47e-18"."""
     if abs(v) <= 1e-9 * abs(scale):
         return "0"
-    return f"{v:.3g}"
+    return f"{v:.2g}".replace("-", "\u2212")
 
 
 def _unbroken(title: str) -> str:

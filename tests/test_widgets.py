@@ -206,7 +206,8 @@ def test_colour_bar_ends_show_no_rounding_noise():
     bars = re.findall(r'<div class="cax-cbar"[^>]*><span>([^<]*)</span>', ex.html)
     assert bars == ["0"]
     assert "e-18" not in ex.html
-    assert widgets._range_labels(-0.25, 0.5) == ("-0.25", "0.5")
+    assert widgets._range_labels(-0.25, 0.5) == ("\u22120.25", "0.5")  # a true minus
+    assert widgets._range_labels(0.0, 0.00167) == ("0", "0.0017")  # as a title's max
 
 
 def test_controls_as_widgets_or_lists():
@@ -322,3 +323,15 @@ def test_query_explorer_redraws_when_a_control_moves():
 def test_panel_kind_is_checked():
     with pytest.raises(ValueError, match="kind"):
         widgets.render_png([widgets.Panel("x", np.ones((4, 4)), kind="map")], (0, 0))
+
+
+def test_a_two_line_title_breaks_in_the_picture_and_reads_as_one_line_in_alt():
+    def panels(row, col):
+        return [widgets.Panel("log₁₀ weight\nH = 5.67 nats", np.eye(4))]
+
+    ex = widgets.frame_explorer(panels, (4, 4), stride=4)
+    alt = ex.frames[0][0]["alt"]
+    assert "\n" not in alt and alt.startswith("log₁₀ weight H = 5.67 nats;")
+    # The title keeps its line break, and the page draws it (pre-line).
+    assert ex.frames[0][0]["title"] == "log₁₀ weight\nH = 5.67 nats"
+    assert "white-space:pre-line" in ex.html

@@ -131,11 +131,18 @@ SAME_LOOKS = """() => {
   return removed;
 }"""
 
-#: One animation frame after a change of size or colours: layout and styles
-#: are up to date (the explorers redraw their rings on "resize").
-SETTLED = (
-    """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"""
-)
+#: After a change of size or colours: every CSS transition it started (the
+#: theme fades colours between modes) has finished, and one more animation
+#: frame has passed, so layout and styles are final (the explorers redraw
+#: their rings on "resize"). Contrast measured mid-fade is wrong.
+SETTLED = """async () => {
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await frame();
+  const fades = document.getAnimations().filter(a => a instanceof CSSTransition);
+  await Promise.all(fades.map(a => a.finished.catch(() => null)));
+  await frame();
+}"""
+
 
 #: Explorers that do not fit the screen.
 EXPLORERS_TOO_WIDE = """() => [...document.querySelectorAll('.convattn-frame-explorer')]
@@ -226,6 +233,7 @@ def test_page(path, context, base_url):
     violations["dark"] = _audit(page, contrast_only=True)
     page.emulate_media(color_scheme="light")
     _choose_mode(page, "light")
+    page.evaluate(SETTLED)
     violations["light, 1280 px"] += _audit(page, contrast_only=True)
     page.close()
 
