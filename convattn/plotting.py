@@ -23,6 +23,7 @@ Conventions:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -858,7 +859,8 @@ def show_table(
 ):
     """A Markdown table for display in a notebook (``IPython.display.Markdown``).
 
-    Numbers are written with ``floatfmt``; other cells with ``str``.
+    Numbers are written with ``floatfmt``, negative ones with a true minus
+    sign (−); other cells with ``str``.
     """
     from IPython.display import Markdown
 
@@ -866,9 +868,12 @@ def show_table(
         raise ValueError("headers must name at least one column")
 
     def cell(x) -> str:
-        if isinstance(x, float | np.floating):
-            return floatfmt.format(float(x))
-        return str(x).replace("|", "\\|")
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            return str(x).replace("|", "\\|")
+        text = (
+            floatfmt.format(float(x)) if isinstance(x, float | np.floating) else str(x)
+        )
+        return text.replace("-", "\u2212")  # a true minus sign
 
     lines = ["| " + " | ".join(str(h) for h in headers) + " |"]
     lines.append("|" + "|".join(["---"] * len(headers)) + "|")

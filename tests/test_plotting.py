@@ -333,6 +333,8 @@ def test_show_table_is_a_markdown_table():
         "| box | 21.5 |",
         "| a\\|b | 3 |",
     ]
+    signed = plotting.show_table([(-0.165, -3, "-x")], ["a", "b", "c"])
+    assert signed.data.splitlines()[-1] == "| \u22120.165 | \u22123 | -x |"
     with pytest.raises(ValueError, match="row"):
         plotting.show_table([(1, 2, 3)], ["a", "b"])
     with pytest.raises(ValueError, match="headers"):
