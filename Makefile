@@ -159,8 +159,11 @@ kit: student-test kit-checks
 # book, and after it the browser checks and the PDF side by side. Each job's
 # output is printed in one piece when it ends (--output-sync).
 # The critical path is nbval, then the book, then the browser checks; the
-# other jobs run at a lower priority ($(NICE)), so that they fill the gaps
-# without slowing it down.
+# other jobs run at a lower priority ($(NICE)). That does not reach the
+# notebook kernels: Jupyter starts each in a session of its own, and where
+# the kernel groups sessions for scheduling (sched_autogroup) a kernel's
+# niceness counts only inside its group, so the student notebooks still
+# share the cores equally with nbval.
 TEST_JOBS ?= 3
 NICE ?=
 test: $(STAMP) $(WEB_STAMP) chromium
