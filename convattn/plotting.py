@@ -263,9 +263,10 @@ class _QueryMarker(Artist):
     a tight bounding box) leaves room for them at the picture's edge.
     """
 
-    def __init__(self, row: float, col: float, lw: float):
+    def __init__(self, row: float, col: float, lw: float, span=(1, 1)):
         super().__init__()
         self.pixel = (row, col)
+        self.span = (int(span[0]), int(span[1]))
         self.lw = lw
         self.set_zorder(5)
         self.set_gid("query")
@@ -279,24 +280,27 @@ class _QueryMarker(Artist):
         return px / renderer.points_to_pixels(1.0)
 
     def outlined(self, renderer) -> bool:
-        return self.pixel_points(renderer) >= OUTLINE_MIN_PT
+        return min(self.span) * self.pixel_points(renderer) >= OUTLINE_MIN_PT
 
     def _parts(self, renderer) -> list:
         from matplotlib.lines import Line2D
         from matplotlib.transforms import blended_transform_factory, offset_copy
 
         ax = self.axes
-        row, col = self.pixel
+        top, left = self.pixel
+        rows_n, cols_n = self.span
+        # the centre of the marked block (the pixel itself for a single pixel)
+        row, col = top + (rows_n - 1) / 2, left + (cols_n - 1) / 2
         parts = []
         if self.outlined(renderer):
             unit = self.pixel_points(renderer)
             for colour, offset in (("black", 1.5 * self.lw), ("white", 0.5 * self.lw)):
-                half = 0.5 + offset / unit
+                out = offset / unit
                 parts.append(
                     Rectangle(
-                        (col - half, row - half),
-                        2 * half,
-                        2 * half,
+                        (left - 0.5 - out, top - 0.5 - out),
+                        cols_n + 2 * out,
+                        rows_n + 2 * out,
                         fill=False,
                         edgecolor=colour,
                         linewidth=self.lw,
@@ -354,7 +358,9 @@ class _QueryMarker(Artist):
         )
 
 
-def mark_query(ax, query, width: int | None = None, size: float = 1.0) -> None:
+def mark_query(
+    ax, query, width: int | None = None, size: float = 1.0, span=(1, 1)
+) -> None:
     """Mark the query pixel on ``ax``, without covering it or its neighbours.
 
     A pixel drawn large (at least :data:`OUTLINE_MIN_PT` points) is outlined
@@ -374,12 +380,24 @@ def mark_query(ax, query, width: int | None = None, size: float = 1.0) -> None:
         Image width, to convert a token index.
     size : float
         Width of each of the outline's two lines, in points.
+    span : (rows, cols)
+        Mark the block of ``rows × cols`` pixels whose top-left pixel is
+        ``query`` (a window, say) instead of one pixel: it is outlined where
+        its shorter side is drawn at least :data:`OUTLINE_MIN_PT` wide, and
+        the carets point at its centre otherwise.
     """
     r, c = _query_rc(query, width)
     lw = float(size)
     if not lw > 0:
         raise ValueError(f"size must be a positive line width; got {size!r}")
-    ax.add_artist(_QueryMarker(r, c, lw))
+    if not isinstance(span, Sequence) or len(span) != 2:
+        raise TypeError(f"span must be (rows, cols); got {span!r}")
+    limit = np.iinfo(np.int64).max
+    rows_n = check_index(span[0], "span[0] (rows)", limit)
+    cols_n = check_index(span[1], "span[1] (cols)", limit)
+    if rows_n < 1 or cols_n < 1:
+        raise ValueError(f"span must be at least (1, 1); got {tuple(span)!r}")
+    ax.add_artist(_QueryMarker(r, c, lw, (rows_n, cols_n)))
 
 
 def show_image(ax, image: np.ndarray, title: str | None = None, query=None) -> None:

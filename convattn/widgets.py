@@ -34,7 +34,7 @@ import numpy as np
 import traitlets
 
 from . import plotting
-from ._validate import check_pixel, check_shape
+from ._validate import as_int, check_index, check_pixel, check_shape
 
 __all__ = [
     "RING_MIN_PX",
@@ -60,8 +60,11 @@ class Panel:
         Images are shown as they are; weights in viridis over ``background``.
     background : ndarray, optional
         Image drawn in grayscale under a weight map.
-    mark : bool
-        Mark the query pixel on this panel.
+    mark : bool, (row, col) or (first row, end row, first col, end col)
+        ``True`` marks the query pixel on this panel; a pixel or a block of
+        this panel's own pixels marks that instead (the centre of a crop
+        around the query pixel, or a window), where the query pixel's
+        coordinates would not fit the picture.
     vmin, vmax : float, optional
         Colour limits of a weight map.
     cmap : str, optional
@@ -73,7 +76,7 @@ class Panel:
     data: np.ndarray
     kind: str = "weights"
     background: np.ndarray | None = None
-    mark: bool = True
+    mark: bool | tuple[int, ...] = True
     vmin: float | None = None
     vmax: float | None = None
     cmap: str | None = None
@@ -93,9 +96,40 @@ class _Picture(widgets.Image):
     description = traitlets.Unicode("").tag(sync=True)
 
 
+def _marked(mark, shape) -> bool | list[int]:
+    """A panel's ``mark``, checked: ``True`` (the query pixel), ``False``, or
+    the block ``[first row, end row, first col, end col]`` of its pixels."""
+    if isinstance(mark, bool | np.bool_):
+        return bool(mark)
+    if (
+        isinstance(mark, str)
+        or not isinstance(mark, Sequence)
+        or len(mark) not in (2, 4)
+    ):
+        raise TypeError(
+            "Panel.mark must be True, False, a pixel (row, col) or a block "
+            f"(first row, end row, first col, end col); got {mark!r}"
+        )
+    h, w = int(shape[0]), int(shape[1])
+    if len(mark) == 2:
+        r, c = check_pixel(mark, (h, w), "Panel.mark")
+        return [r, r + 1, c, c + 1]
+    r0 = check_index(mark[0], "Panel.mark[0] (the first row)", h)
+    c0 = check_index(mark[2], "Panel.mark[2] (the first column)", w)
+    r1 = as_int(mark[1], "Panel.mark[1] (the end row)")
+    c1 = as_int(mark[3], "Panel.mark[3] (the end column)")
+    if not (r0 < r1 <= h and c0 < c1 <= w):
+        raise ValueError(
+            f"Panel.mark must be a block inside the picture {h}×{w} with "
+            f"first < end; got {tuple(mark)!r}"
+        )
+    return [r0, r1, c0, c1]
+
+
 def _draw(axes_row, panels: Sequence[Panel], query: tuple[int, int]) -> None:
     for ax, p in zip(axes_row, panels, strict=False):
-        q = query if p.mark else None
+        mark = _marked(p.mark, np.shape(p.data))
+        q = query if mark is True else None
         if p.kind == "image":
             plotting.show_image(ax, p.data, p.title, query=q)
         elif p.kind == "weights":
@@ -110,6 +144,9 @@ def _draw(axes_row, panels: Sequence[Panel], query: tuple[int, int]) -> None:
             )
         else:
             raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {p.kind!r}")
+        if isinstance(mark, list):
+            r0, r1, c0, c1 = mark
+            plotting.mark_query(ax, (r0, c0), span=(r1 - r0, c1 - c0))
     for ax in axes_row[len(panels) :]:
         ax.set_axis_off()
 
@@ -382,9 +419,20 @@ _SCRIPT = """\
         bar.firstChild.textContent = p[3];
         bar.lastChild.textContent = p[4];
       }
+      // p[5]: true marks the query pixel (ticks and outline), a block
+      // [first row, end row, first col, end col] of the panel's own pixels
+      // is outlined alone, false marks nothing.
+      var block = Array.isArray(p[5]) ? p[5] : null;
       el.querySelectorAll(".cax-q").forEach(function (m) {
-        m.style.visibility = p[5] ? "visible" : "hidden";
+        var ring = m.parentNode.classList.contains("cax-pic");
+        m.style.visibility = p[5] === true || (block && ring) ? "visible" : "hidden";
         var s = Number(m.getAttribute("data-s"));
+        var x = c + 0.5 - s / 2, y = r + 0.5 - s / 2, w = s, h = s, least = 1;
+        if (block) {
+          y = block[0]; h = block[1] - block[0];
+          x = block[2]; w = block[3] - block[2];
+          least = Math.min(w, h);
+        }
         // The ring lies outside the query's square, never over its pixels:
         // 2 screen pixels out, however large the picture is drawn. Where a
         // pixel is drawn smaller than %(ring_min)s screen pixels, a ring would
@@ -393,13 +441,13 @@ _SCRIPT = """\
         var box = m.getBoundingClientRect(), vb = m.viewBox.baseVal;
         var px = box.width ? 2 * vb.width / box.width : 0;
         var py = box.height ? 2 * vb.height / box.height : 0;
-        var big = box.width >= %(ring_min)s * vb.width;
+        var big = least * box.width >= %(ring_min)s * vb.width;
         m.querySelectorAll("rect").forEach(function (q) {
           q.style.display = big ? "" : "none";
-          q.setAttribute("x", c + 0.5 - s / 2 - px);
-          q.setAttribute("y", r + 0.5 - s / 2 - py);
-          q.setAttribute("width", s + 2 * px);
-          q.setAttribute("height", s + 2 * py);
+          q.setAttribute("x", x - px);
+          q.setAttribute("y", y - py);
+          q.setAttribute("width", w + 2 * px);
+          q.setAttribute("height", h + 2 * py);
         });
       });
       el.querySelectorAll(".cax-tick").forEach(function (t) {
@@ -588,7 +636,9 @@ def frame_explorer(
     ``mark=True`` red ticks beside the picture mark the query pixel's row and
     column, and a red outline just outside it is added where its pixels are
     drawn at least :data:`RING_MIN_PX` screen pixels wide (a smaller ring would
-    cover the pixels around it). Each picture's alt text names its
+    cover the pixels around it). A panel whose ``mark`` is a pixel or a
+    block of its own (a crop around the query pixel, a window) gets that
+    outline alone, around that block. Each picture's alt text names its
     panel and the setting shown, and follows the controls.
 
     Parameters
@@ -743,7 +793,7 @@ def frame_explorer(
                     "title": p.title,
                     "alt": f"{' '.join(p.title.split())}; {said}.",
                     "range": rng,
-                    "mark": bool(p.mark),
+                    "mark": _marked(p.mark, np.shape(p.data)),
                     "cmap": p.cmap,
                 }
             )
@@ -846,8 +896,17 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
     out.append("</div>")
     out.append('<div class="cax-panels">')
     for p, (ph, pw) in zip(start, shapes, strict=True):
-        hidden = "" if p["mark"] else ' style="visibility:hidden"'
+        # ticks beside the picture for the query pixel, an outline for it or
+        # for the panel's own marked block
+        hide = ' style="visibility:hidden"'
+        ticks_hidden = "" if p["mark"] is True else hide
+        ring_hidden = "" if p["mark"] is not False else hide
         s = max(1.0, round(max(ph, pw) / 40))
+        if isinstance(p["mark"], list):
+            y, y1, x, x1 = p["mark"]
+            box = (x, y, x1 - x, y1 - y)
+        else:
+            box = (c + 0.5 - s / 2, r + 0.5 - s / 2, s, s)
         top = "".join(
             f'<line class="cax-tick{" cax-tick-on" if v == c else ""}" '
             f'data-axis="col" data-v="{v}" x1="{v + 0.5}" x2="{v + 0.5}" y1="0" y2="1"/>'
@@ -861,8 +920,8 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             if v < ph
         )
         rings = "".join(
-            f'<rect class="cax-ring {cls}" x="{c + 0.5 - s / 2:g}" '
-            f'y="{r + 0.5 - s / 2:g}" width="{s:g}" height="{s:g}"/>'
+            f'<rect class="cax-ring {cls}" x="{box[0]:g}" '
+            f'y="{box[1]:g}" width="{box[2]:g}" height="{box[3]:g}"/>'
             for cls in ("cax-ring-out", "cax-ring-in")
         )
         bar = ""
@@ -878,15 +937,15 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             f'<figcaption class="cax-title">{esc(_unbroken(p["title"]))}</figcaption>'
             '<div class="cax-frame"><span></span>'
             f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} 1" '
-            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
+            f'preserveAspectRatio="none" aria-hidden="true"{ticks_hidden}>'
             f"{top}</svg></span>"
             f'<span class="cax-tl"><svg class="cax-q" data-s="{s:g}" viewBox="0 0 1 {ph}" '
-            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>'
+            f'preserveAspectRatio="none" aria-hidden="true"{ticks_hidden}>'
             f"{left}</svg></span>"
             f'<div class="cax-pic"><img src="{uris[p["image"]]}" '
             f'alt="{esc(p["alt"])}" width="{width}">'
             f'<svg class="cax-q" data-s="{s:g}" viewBox="0 0 {pw} {ph}" '
-            f'preserveAspectRatio="none" aria-hidden="true"{hidden}>{rings}</svg>'
+            f'preserveAspectRatio="none" aria-hidden="true"{ring_hidden}>{rings}</svg>'
             f"</div></div>{bar}</figure>"
         )
     out.append("</div>")

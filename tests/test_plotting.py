@@ -138,6 +138,34 @@ def test_a_small_query_pixel_is_pointed_at_from_outside_the_picture():
     assert (plain[r0:r1, x0 - 10 : x0 - 1] > 240).all()
 
 
+def test_a_block_is_outlined_around_all_its_pixels_and_covers_none():
+    # span marks a window of 2 x 3 pixels whose top-left pixel is (2, 1)
+    w = np.zeros((8, 8))
+    w[2:4, 1:4] = 1.0
+    fig, axes = plotting.new_figure(1, 1, size=3.0)
+    ax = axes[0, 0]
+    plotting.show_weights(ax, w, vmin=0, vmax=1)
+    plotting.mark_query(ax, (2, 1), span=(2, 3))
+    rgb = _rgb(fig)
+    assert _marker(ax).outlined(fig.canvas.get_renderer())
+    x0, _, y0, _ = _pixel_box(ax, 2, 1)
+    _, x1, _, y1 = _pixel_box(ax, 3, 3)
+    assert np.abs(rgb[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2] - _viridis(1.0)).max() <= 3
+    # white inside black along each of its four sides, just outside them
+    # (a display pixel of margin for the rounding of the pixel boxes)
+    for side in (
+        rgb[y0 - 4 : y0 + 1, x0:x1],
+        rgb[y1 - 1 : y1 + 4, x0:x1],
+        rgb[y0:y1, x0 - 4 : x0 + 1],
+        rgb[y0:y1, x1 - 1 : x1 + 4],
+    ):
+        assert (side.min(axis=-1) > 240).any() and (side.max(axis=-1) < 60).any()
+    with pytest.raises(ValueError, match=r"^span"):
+        plotting.mark_query(ax, (2, 1), span=(0, 3))
+    with pytest.raises(TypeError, match=r"^span"):
+        plotting.mark_query(ax, (2, 1), span=3)
+
+
 @pytest.mark.parametrize("pixels, query", [(6, (0, 5)), (6, (5, 0)), (64, (63, 0))])
 def test_the_query_marker_is_never_clipped_at_the_border(pixels, query, tmp_path):
     fig, axes = plotting.new_figure(1, 1)

@@ -159,15 +159,82 @@ def test_query_marker_is_drawn_on_top_at_the_query_pixel():
     assert [a["alt"] for a in imgs] == [p["alt"] for p in start]
 
 
-def test_the_ring_is_left_out_where_pixels_are_drawn_small():
-    # The script hides the ring where a data pixel is drawn narrower than
-    # RING_MIN_PX screen pixels (it would cover the pixels around the query);
-    # the ticks beside the picture, always drawn, mark the query pixel then.
-    ex = _explorer()
-    script = re.findall(r"<script>(.*?)</script>", ex.html, re.S)[-1]
-    assert f"box.width >= {widgets.RING_MIN_PX} * vb.width" in script
-    assert 'q.style.display = big ? "" : "none"' in script
-    assert widgets.RING_MIN_PX >= 6
+def _crop_panels(row, col):
+    # a 3 x 3 crop around the query pixel: its centre (1, 1) is the query pixel
+    framed = np.pad(PHOTO[..., 0], 1)
+    return [
+        widgets.Panel("photo", PHOTO, kind="image"),
+        widgets.Panel("crop", framed[row : row + 3, col : col + 3], mark=(1, 1)),
+        widgets.Panel("window", PHOTO, kind="image", mark=(0, row + 1, 0, col + 2)),
+    ]
+
+
+def test_a_panel_can_mark_a_pixel_or_a_block_of_its_own():
+    # Where the query pixel's coordinates do not fit a panel (a crop around
+    # it, a window), the panel outlines its own pixel or block instead, with
+    # no ticks (they give the query grid, in the image's coordinates).
+    ex = widgets.frame_explorer(_crop_panels, SHAPE, query=(5, 2), stride=4)
+    start = ex.frames[ex.frame_index(ex.start)]
+    assert [p["mark"] for p in start] == [True, [1, 2, 1, 2], [0, 6, 0, 4]]
+    panels = re.findall(r'<figure class="cax-panel">(.*?)</figure>', ex.html, re.S)
+    rings = [
+        [a for t, a in _parse(html).tags if t == "rect" and "cax-ring-in" in a["class"]]
+        for html in panels
+    ]
+    assert [(a["x"], a["y"], a["width"], a["height"]) for (a,) in rings] == [
+        ("2", "5", "1", "1"),  # the query pixel (5, 2)
+        ("1", "1", "1", "1"),  # the crop's centre
+        ("0", "0", "4", "6"),  # the window: rows 0-5, columns 0-3
+    ]
+    hidden = [
+        [
+            "visibility:hidden" in a.get("style", "")
+            for t, a in _parse(html).tags
+            if t == "svg"
+        ]
+        for html in panels
+    ]
+    # [top ticks, left ticks, outline] per panel
+    assert hidden == [[False] * 3, [True, True, False], [True, True, False]]
+    # the page data carries each frame's block, for the script to follow
+    payload = re.search(r'class="cax-data">(.*?)</script>', ex.html, re.S).group(1)
+    frames = json.loads(payload)["frames"]
+    assert [p[5] for p in frames[ex.frame_index(ex.start)]] == [
+        True,
+        [1, 2, 1, 2],
+        [0, 6, 0, 4],
+    ]
+    assert [p[5] for p in frames[0]][2] == [0, 2, 0, 4]  # query (1, 2)
+
+
+@pytest.mark.parametrize(
+    "mark, error",
+    [
+        ("centre", TypeError),
+        ((1, 2, 3), TypeError),
+        ((3, 0), ValueError),
+        ((1.5, 0), TypeError),
+        ((0, 0, 0, 2), ValueError),
+        ((0, 4, 0, 2), ValueError),
+    ],
+)
+def test_a_bad_mark_is_rejected_by_name(mark, error):
+    def panels(row, col):
+        return [widgets.Panel("crop", np.zeros((3, 3)), mark=mark)]
+
+    with pytest.raises(error, match=r"^Panel\.mark"):
+        widgets.frame_explorer(panels, SHAPE, stride=4)
+    with pytest.raises(error, match=r"^Panel\.mark"):
+        widgets.panel_grid(panels, [dict(row=1, col=1)])
+
+
+def test_the_static_grid_outlines_a_panel_s_own_block():
+    _fig, axes = widgets.panel_grid(_crop_panels, [dict(row=5, col=2)])
+    markers = [
+        [(a.pixel, a.span) for a in ax.artists if a.get_gid() == "query"]
+        for ax in axes[0]
+    ]
+    assert markers == [[((5, 2), (1, 1))], [((1, 1), (1, 1))], [((0, 0), (6, 4))]]
 
 
 def test_titles_never_break_inside_a_setting():

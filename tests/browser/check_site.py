@@ -11,7 +11,9 @@ printed output wider than its box at 1280 px, no Markdown table left as
 text. Chapter pages offer Binder,
 Colab and their .ipynb. For every kernel-free explorer
 (`convattn.widgets.frame_explorer`): moving each of its range inputs changes
-the picture, its readout and the pictures' alt text, with no Python running.
+the picture, its readout and the pictures' alt text, with no Python running,
+and each panel's mark (ticks, outline) stays where the frame shown puts it,
+outside the pixels it marks, also at 390 px.
 Each page, loaded once, is then looked at again at phone width (390 px) and
 in dark mode (chosen with the theme's colour-mode button): the audit, no
 explorer wider than the screen. At 390 px also: no figure's text is drawn
@@ -29,7 +31,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_site import REPORT, SHOTS, SITE, site_pages
 
-from convattn import plotting
+from convattn import plotting, widgets
 
 PAGES = site_pages()
 AXE = Axe()
@@ -151,6 +153,61 @@ EXPLORERS_TOO_WIDE = """() => [...document.querySelectorAll('.convattn-frame-exp
   .map(e => e.id)"""
 
 
+#: Each explorer panel's mark, as drawn, against the frame shown (its page
+#: data and the controls): a panel marking the query pixel has its ticks,
+#: the current one on, and a panel marking a block of its own pixels has
+#: none; the outline lies 1.5 to 3 screen px outside the marked pixels on
+#: every side (never over them), and is drawn exactly where those pixels
+#: are drawn at least RING_MIN_PX wide. Returns what is wrong.
+MARKS = """([root, ringMin]) => {
+  const d = JSON.parse(root.querySelector('script.cax-data').textContent);
+  const inputs = [...root.querySelectorAll('input.cax-range')];
+  let f = 0;
+  inputs.forEach((inp, a) => { f = f * d.labels[a].length + Number(inp.value); });
+  const r = d.rows[inputs[0].value], c = d.cols[inputs[1].value];
+  const seen = e => getComputedStyle(e).visibility === 'visible';
+  const bad = [];
+  [...root.querySelectorAll('.cax-panel')].forEach((el, k) => {
+    const mark = d.frames[f][k][5], where = `panel ${k}, query (${r}, ${c})`;
+    const svg = el.querySelector('.cax-pic svg'), img = el.querySelector('.cax-pic img');
+    const ring = svg.querySelector('rect.cax-ring-in');
+    const ticks = [...el.querySelectorAll('.cax-tl svg')];
+    const on = [...el.querySelectorAll('.cax-tick-on')].map(t => t.dataset.axis + t.dataset.v);
+    const drawn = seen(svg) && getComputedStyle(ring).display !== 'none';
+    if (mark === false) {
+      if (drawn || ticks.some(seen)) bad.push(`${where}: marked, but marks nothing`);
+      return;
+    }
+    if (mark === true && !(ticks.every(seen) && on.sort().join() === `col${c},row${r}`))
+      bad.push(`${where}: ticks ${on} do not mark the query pixel`);
+    if (mark !== true && ticks.some(seen)) bad.push(`${where}: query ticks on a block mark`);
+    const vb = svg.viewBox.baseVal, pic = img.getBoundingClientRect();
+    const sx = pic.width / vb.width, sy = pic.height / vb.height;
+    const s = Number(svg.dataset.s);
+    const [y0, y1, x0, x1] = mark === true
+      ? [r + 0.5 - s / 2, r + 0.5 + s / 2, c + 0.5 - s / 2, c + 0.5 + s / 2]
+      : mark;
+    const least = mark === true ? 1 : Math.min(y1 - y0, x1 - x0);
+    if ((least * sx >= ringMin) !== drawn)
+      bad.push(`${where}: outline ${drawn ? 'over' : 'missing at'} ${(least * sx).toFixed(1)} px`);
+    if (!drawn) return;
+    const g = ring.getBoundingClientRect();
+    const gaps = [pic.left + x0 * sx - g.left, g.right - (pic.left + x1 * sx),
+                  pic.top + y0 * sy - g.top, g.bottom - (pic.top + y1 * sy)];
+    if (gaps.some(v => v < 1.5 || v > 3))
+      bad.push(`${where}: outline ${gaps.map(v => v.toFixed(1))} px outside its pixels`);
+  });
+  return bad;
+}"""
+
+
+def _marks(explorer, path, when):
+    bad = explorer.evaluate(
+        "(root, ringMin) => (" + MARKS + ")([root, ringMin])", widgets.RING_MIN_PX
+    )
+    assert not bad, f"{path} ({when}): explorer marks: {bad}"
+
+
 def test_the_site_has_pages():
     assert PAGES, "no HTML pages found: run `make book` first"
 
@@ -211,6 +268,8 @@ def test_page(path, context, base_url):
     # Light, 390 px.
     page.set_viewport_size({"width": 390, "height": 900})
     page.evaluate(SETTLED)
+    for i in range(explorers.count()):
+        _marks(explorers.nth(i), path, "390 px")
     wide["390"] = page.evaluate(EXPLORERS_TOO_WIDE)
     figures = page.evaluate(FIGURE_WIDTHS, plotting.PIXEL_RATIO)
     small_text = _small_text(figures)
@@ -344,6 +403,7 @@ def _move_every_slider(page, explorer, path) -> str:
     inputs = explorer.locator('input[type="range"]')
     assert inputs.count() >= 2, f"{path}: an explorer without its controls"
     explorer.scroll_into_view_if_needed()
+    _marks(explorer, path, "start")
     for i in range(inputs.count()):
         slider = inputs.nth(i)
         name = page.evaluate(
@@ -376,4 +436,5 @@ def _move_every_slider(page, explorer, path) -> str:
         assert all(f"{name} {text}" in a for a in new_alts), (
             f"{path}: alt text {new_alts[0]!r} does not say {name} {text}"
         )
+        _marks(explorer, path, f"{name} moved")
     return f"{path}: {inputs.count()} controls"
