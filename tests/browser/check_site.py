@@ -41,6 +41,9 @@ AXE_OPTIONS = {
     # No re-fetching of stylesheets: axe resolves the theme's relative
     # @import against the page and requests a /basic.css that does not exist.
     "preload": False,
+    # Nodes only for the violations: the passes of a chapter's thousands of
+    # elements would otherwise be serialised and sent back with them.
+    "resultTypes": ["violations"],
 }
 FAILING_IMPACTS = ("critical", "serious")
 
