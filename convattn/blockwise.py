@@ -16,9 +16,11 @@ maximum to ``m_new``, the old sum and accumulator are rescaled by
 
 Training needs the gradients too, and the textbook backward pass reads the
 stored ``N x N`` weights. :func:`blockwise_attention_grad` keeps only
-``m_i + log l_i`` per query and recomputes each tile of weights from it, as
-FlashAttention's backward pass does (Dao et al. 2022), so the gradients need
-no more memory than the forward pass.
+``m_i + log l_i`` per query and recomputes each tile of weights from it:
+FlashAttention's backward pass recomputes its tiles the same way from the
+saved ``m_i`` and ``l_i`` (Dao et al. 2022), FlashAttention-2 from their
+log-sum-exp, as here (Dao 2023). The gradients then need ``O(B^2 + N d)``
+memory, never the ``N x N`` weights.
 """
 
 from __future__ import annotations
@@ -105,9 +107,11 @@ def _blockwise_forward(
     n_k, d_v = v.shape
     # Two cheap tricks keep the work in the matrix products, where numpy is
     # fastest. (1) The scale is folded into each block of queries (B*d
-    # operations, not B*B), together with log2(e), so that exp2 (faster than
-    # exp) gives the same weights: 2^(s*log2(e)) = e^s. Scores are then in
-    # base-2 units, and so are m and m_new, which is why exp2(m - m_new) is the
+    # operations, not B*B), together with log2(e), so that exp2 gives the
+    # same weights: 2^(s*log2(e)) = e^s. Base 2 is a convention, not a
+    # speed-up: benchmarks/bench_exp.py times exp2 against exp, and with
+    # numpy 2.4 on x86-64 exp was the faster. Scores are then in base-2
+    # units, and so are m and m_new, which is why exp2(m - m_new) is the
     # rescaling factor. (2) A column of ones after each block of values makes
     # the running sum l_i come out of the same product as the accumulator.
     # Both are done block by block, into small buffers, so that no full-size
