@@ -837,7 +837,7 @@ _exercise(
     reference=_nine_layers,
     shape=(2,),
     rtol=1e-3,
-    why="The theoretical field grows like L, the effective one like sqrt(L): deep "
+    why="The theoretical field grows like L, the effective one like √L: deep "
     "stacks see far in principle but weight mostly their centre.",
     mistakes=(
         (
@@ -1043,7 +1043,7 @@ def _sharp_enough(threshold: float = 0.999) -> int:
 
 _exercise(
     "ex-07-predict",
-    expects="an int: the smallest whole number alpha at which every head puts at "
+    expects="an int: the smallest whole number α at which every head puts at "
     "least 99.9% of its weight on its target",
     reference=_sharp_enough,
     integer=True,

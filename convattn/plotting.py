@@ -115,12 +115,13 @@ PALETTE = tuple(
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), "-", "--")
 
 #: How the colour channels R, G, B are drawn as lines: (label, colour,
-#: line style). Vermillion, bluish green and blue keep the channels' hues but
-#: differ in lightness and line style, so they stay apart for colour-blind
-#: readers, where pure red and green lines merge.
+#: line style). A dark red, a light green and Okabe-Ito's blue keep the
+#: channels' hues and differ in lightness (CIE L* about 37, 74 and 46) and
+#: line style, so red and green stay apart for colour-blind readers, for
+#: whom equally light red and green lines merge.
 CHANNELS = (
-    ("R", OKABE_ITO["vermillion"], "-"),
-    ("G", OKABE_ITO["bluish green"], "--"),
+    ("R", "#A6290D", "-"),
+    ("G", "#7BC86C", "--"),
     ("B", OKABE_ITO["blue"], ":"),
 )
 

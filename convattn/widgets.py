@@ -363,8 +363,10 @@ _CSS = """\
 .cax-controls{display:grid;grid-template-columns:max-content minmax(6rem,18rem) \
 max-content;gap:.35rem .75rem;align-items:center;margin:0 0 .6rem}
 .cax-controls label{font-weight:600}
-.cax-controls input[type=range]{width:100%;margin:0}
+.cax-controls input[type=range]{width:100%;margin:0;min-height:24px}
 .cax-controls output{font-variant-numeric:tabular-nums;white-space:nowrap}
+@media (max-width:34rem){.cax-controls{grid-template-columns:max-content minmax(0,1fr)}\
+.cax-controls output{grid-column:2;margin-top:-.3rem}}
 .cax-panels{display:flex;flex-wrap:wrap;gap:.6rem .5rem;align-items:flex-start}
 .cax-panel{margin:0;flex:1 1 8.5rem;max-width:calc(var(--cax-w) + 7px)}
 .cax-title{font-size:.85rem;line-height:1.25;margin:0 0 .2rem;color:inherit;\
@@ -375,7 +377,8 @@ text-align:left;min-height:2.5em;padding:0;white-space:pre-line}
 .cax-tl svg{position:absolute;inset:0;width:100%;height:100%}
 .cax-tick{stroke:currentColor;stroke-width:1px;vector-effect:non-scaling-stroke}
 .cax-tick-on{stroke:#e00000;stroke-width:4px}
-.cax-pic{position:relative;line-height:0;width:100%}
+.cax-pic{position:relative;line-height:0;width:100%;\
+outline:1px solid color-mix(in srgb,currentColor 35%,transparent)}
 .cax-pic img{width:100%;height:auto;image-rendering:pixelated;margin:0;\
 padding:0!important;border:0!important;border-radius:0!important;\
 background:none!important;filter:none!important}
@@ -537,6 +540,35 @@ def _picture(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
         idx, lo, hi = _weight_indices(data, panel.vmin, panel.vmax)
         return _encode(_lut(panel.cmap)[idx]), (lo, hi)
     raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {panel.kind!r}")
+
+
+def _what(panel: Panel) -> str:
+    """What a weight map shows, for its alt text: its range and where its
+    largest value lies (its first such pixel, in reading order); nothing for
+    an image, which the title names.
+
+    Examples
+    --------
+    >>> w = np.zeros((3, 4)); w[2, 1] = 0.5
+    >>> _what(Panel("w", w))
+    '; values 0 to 0.5, largest at row 2, column 1'
+    >>> _what(Panel("flat", np.full((2, 2), 0.25)))
+    '; every value 0.25'
+    >>> _what(Panel("photo", np.zeros((2, 2)), kind="image"))
+    ''
+    """
+    if panel.kind != "weights":
+        return ""
+    data = np.asarray(panel.data, dtype=float)
+    lo, hi = float(data.min()), float(data.max())
+    scale = max(abs(lo), abs(hi))
+    if hi - lo <= 1e-12 * max(scale, 1e-300):
+        return f"; every value {_fmt(hi)}"
+    r, c = np.unravel_index(int(np.argmax(data)), data.shape)
+    return (
+        f"; values {_fmt(lo, scale)} to {_fmt(hi, scale)}, "
+        f"largest at row {r}, column {c}"
+    )
 
 
 def _gradient_css(name: str | None = None) -> str:
@@ -791,7 +823,7 @@ def frame_explorer(
                 {
                     "image": where[png],
                     "title": p.title,
-                    "alt": f"{' '.join(p.title.split())}; {said}.",
+                    "alt": f"{' '.join(p.title.split())}; {said}{_what(p)}.",
                     "range": rng,
                     "mark": _marked(p.mark, np.shape(p.data)),
                     "cmap": p.cmap,

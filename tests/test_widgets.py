@@ -122,6 +122,13 @@ def test_pictures_are_lossless_and_sit_where_the_script_looks():
                 assert weights["title"] == f"scale {s:g}"
                 assert weights["range"] == (0.0, 2.0)
                 assert f"query row {r}, query col {c}, scale {s:g}" in weights["alt"]
+                # and says what the map shows: its range and its peak
+                assert weights["alt"].endswith(
+                    f"values 0 to {s:.2g}, largest at row {r}, column {c}."
+                )
+                assert (
+                    photo["alt"] == f"photo; query row {r}, query col {c}, scale {s:g}."
+                )
     # The photo never changes: it is stored once.
     assert len(ex.images) == 1 + 12
 

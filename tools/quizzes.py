@@ -345,7 +345,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             "receptive field's standard deviation grow with the depth L?",
             [
                 (
-                    "like sqrt(L)",
+                    "like √L",
                     True,
                     "Each layer adds a fixed variance, like steps of a random walk.",
                 ),
@@ -498,17 +498,17 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
             ],
         ),
         (
-            "As alpha grows, the weights of one head",
+            "As α grows, the weights of one head",
             [
                 (
                     "concentrate on the key pixel at its offset",
                     True,
-                    "The quadratic positional score has its peak at the offset, and alpha sharpens it.",
+                    "The quadratic positional score has its peak at the offset, and α sharpens it.",
                 ),
                 (
                     "spread out evenly",
                     False,
-                    "That is small alpha: the scores are nearly flat.",
+                    "That is small α: the scores are nearly flat.",
                 ),
                 ("go to zero everywhere", False, "Softmax weights always sum to one."),
             ],
