@@ -793,8 +793,8 @@ def _param_count(d: int, heads: int) -> int:
 _exercise(
     "ex-04-heads",
     expects="an int: before training, the number of parameters (all entries "
-    "of .params) of ca.SelfAttention(7, 8, num_heads=2, channels_out=3); do "
-    "two heads of width 4 cost more than one head of width 8?",
+    "of .params) of ca.SelfAttention(7, 8, num_heads=2, channels_out=3), whose "
+    "values are d_v = d = 8 wide by default; compare it with one head of width 8",
     reference=lambda: _param_count(8, 2),
     why="Heads split the width d between them: two heads of 4 cost what one head "
     "of 8 costs, so extra heads buy separate weight maps, not parameters.",

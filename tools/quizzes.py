@@ -272,7 +272,10 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "to keep their spread near 1 as d grows",
                     True,
-                    "A dot product of d random terms has variance growing with d; without the scaling, the softmax saturates and its gradients vanish.",
+                    "A dot product of d random terms has variance growing with d. Without the scaling, "
+                    "as d grows, the softmax of a freshly initialised layer saturates and the "
+                    "gradient that reaches the scores shrinks (its Jacobian to 0.35 of the scaled "
+                    "one at d = 4096 in this chapter's table).",
                 ),
                 (
                     "to make the weights sum to one",
@@ -297,7 +300,9 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "unchanged",
                     False,
-                    "Each output pixel still follows its own input pixel; equivariant, not invariant.",
+                    "An output unchanged by any shuffle would make the layer permutation invariant. "
+                    "It is not: each output pixel still follows its own input pixel, so the "
+                    "output is shuffled the same way (permutation equivariant).",
                 ),
                 (
                     "something new",
