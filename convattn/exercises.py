@@ -1048,16 +1048,16 @@ _exercise(
     reference=_sharp_enough,
     integer=True,
     shape=(),
-    why="The heads' weights sharpen exponentially in alpha: a modest alpha already "
+    why="The heads' weights sharpen exponentially in α: a modest α already "
     "makes attention a convolution to three decimals.",
     mistakes=(
         (
             lambda: 8,
-            "ln 4000 is about 8.3, and alpha must be at least that: round up.",
+            "ln 4000 is about 8.3, and α must be at least that: round up.",
         ),
         (
             lambda: 7,
-            "The factor 4 is missing: 4 e^(-alpha) <= 10^-3 needs alpha >= ln 4000.",
+            "The factor 4 is missing: 4 e^(−α) ≤ 10⁻³ needs α ≥ ln 4000.",
         ),
     ),
 )
@@ -1169,7 +1169,7 @@ _exercise(
         (
             lambda: (_memory()[0], int(256 / 2**0.5)),
             "In (b) memory grows with the fourth power of the side: halving it "
-            "divides the side by 2^(1/4), not sqrt(2).",
+            "divides the side by 2^(1/4), not √2.",
         ),
     ),
 )
@@ -1251,7 +1251,7 @@ _exercise(
         (
             lambda n, b: n * n // b,
             "Both the queries and the keys are cut into blocks: the count is "
-            "(blocks)^2.",
+            "(blocks)².",
         ),
     ),
 )

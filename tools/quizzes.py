@@ -267,7 +267,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
     ],
     4: [
         (
-            "Why are the scores divided by sqrt(d)?",
+            "Why are the scores divided by √d?",
             [
                 (
                     "to keep their spread near 1 as d grows",
