@@ -334,6 +334,14 @@ def _choose_mode(page, theme: str) -> None:
             return
         button.click()
     assert _theme(page) == theme, f"the colour-mode button never gave {theme}"
+    # Leave the button: its tooltip fades in after a click and out when the
+    # pointer and the focus go; an audit mid-fade measures half-transparent
+    # text, which no reader sees at rest.
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_function(
+        "() => !document.querySelector('.tooltip')", timeout=5_000, polling=50
+    )
 
 
 def _screenshot(page, path, mode: str = "") -> None:
