@@ -437,8 +437,28 @@ def draw_contours(ax, image: np.ndarray, levels: int = 1) -> None:
     ax.contour(gray, levels=qs, colors="white", linewidths=0.6, alpha=0.6, zorder=3)
 
 
-def _colorbar(ax, im, label: str | None):
-    cb = ax.figure.colorbar(im, ax=ax, shrink=0.85, fraction=0.06, pad=0.03)
+def _extend(lo: float, hi: float, vmin: float | None, vmax: float | None) -> str:
+    """How a colour bar says that data lie outside its limits: a pointed end
+    (matplotlib's ``extend``) on each side the colours clip.
+
+    Examples
+    --------
+    >>> _extend(0.0, 0.11, 0.0, 0.02), _extend(0.0, 1.0, None, None)
+    ('max', 'neither')
+    >>> _extend(-2.0, 3.0, -1.0, 1.0)
+    'both'
+    """
+    below = vmin is not None and lo < vmin
+    above = vmax is not None and hi > vmax
+    return {(True, True): "both", (True, False): "min", (False, True): "max"}.get(
+        (below, above), "neither"
+    )
+
+
+def _colorbar(ax, im, label: str | None, extend: str = "neither"):
+    cb = ax.figure.colorbar(
+        im, ax=ax, shrink=0.85, fraction=0.06, pad=0.03, extend=extend
+    )
     if label:
         cb.set_label(label)
     return cb
@@ -504,6 +524,12 @@ def show_weights(
                 f"weights has {w.size} entries, but shape {tuple(shape)} needs {h * wd}"
             )
         w = w.reshape(h, wd)
+    # a pointed end on the colour bar where the limits clip the map
+    extend = (
+        _extend(w.min(), w.max(), norm.vmin, norm.vmax)
+        if norm is not None
+        else _extend(w.min(), w.max(), vmin, vmax)
+    )
     if norm is not None:
         if isinstance(norm, mpl.colors.LogNorm) and norm.vmin is not None:
             # weights that underflow to 0 would be masked (drawn blank) on a log
@@ -539,7 +565,7 @@ def show_weights(
     if query is not None:
         mark_query(ax, query, width=w.shape[1])
     if colorbar:
-        cb = _colorbar(ax, im, label)
+        cb = _colorbar(ax, im, label, extend)
         # a flat map's scale says nothing; keep its room, so panels line up
         cb.ax.set_visible(not (flat and vmin is None and vmax is None))
     return im
@@ -748,7 +774,17 @@ def weight_grid(
         else:
             ax.set_axis_off()
     if shared and colorbar:
-        cb = fig.colorbar(im, ax=axes, shrink=0.85, fraction=0.05, pad=0.02)
+        lo = min(float(np.min(m)) for m in maps)
+        hi = max(float(np.max(m)) for m in maps)
+        limits = (norm.vmin, norm.vmax) if norm is not None else (vmin, vmax)
+        cb = fig.colorbar(
+            im,
+            ax=axes,
+            shrink=0.85,
+            fraction=0.05,
+            pad=0.02,
+            extend=_extend(lo, hi, *limits),
+        )
         if label:
             cb.set_label(label)
     if suptitle:

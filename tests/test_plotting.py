@@ -249,6 +249,20 @@ def test_weight_grid_on_one_scale_has_one_colourbar():
     assert len(fig.axes) == 4  # each map its own bar
 
 
+def test_a_colour_bar_that_clips_the_map_says_so_with_a_pointed_end():
+    # colours clip where the data leave the limits: the bar's end is pointed
+    w = np.linspace(0.0, 0.11, 16)
+    _fig, axes = plotting.new_figure(1, 3)
+    plotting.show_weights(axes[0, 0], w, shape=(4, 4), colorbar=True, vmin=0, vmax=0.02)
+    plotting.show_weights(axes[0, 1], w, shape=(4, 4), colorbar=True, vmin=0.05)
+    plotting.show_weights(axes[0, 2], w, shape=(4, 4), colorbar=True)
+    bars = [ax.images[0].colorbar for ax in axes.flat]
+    assert [b.extend for b in bars] == ["max", "min", "neither"]
+    maps = [np.arange(16.0), np.arange(16.0) * 2]
+    _fig, axes = plotting.weight_grid(maps, shape=(4, 4), vmin=0, vmax=20)
+    assert axes[0, 1].images[0].colorbar.extend == "max"  # 30 > 20 on the second
+
+
 def test_palette_is_okabe_ito_and_the_default_line_cycle():
     okabe_ito = {
         "#000000",
