@@ -544,14 +544,18 @@ def _picture(panel: Panel) -> tuple[bytes, tuple[float, float] | None]:
 
 def _what(panel: Panel) -> str:
     """What a weight map shows, for its alt text: its range and where its
-    largest value lies (its first such pixel, in reading order); nothing for
-    an image, which the title names.
+    largest value lies (one pixel, or the rows and columns of the block of
+    pixels that share it, as on a plateau); nothing for an image, which the
+    title names.
 
     Examples
     --------
     >>> w = np.zeros((3, 4)); w[2, 1] = 0.5
     >>> _what(Panel("w", w))
     '; values 0 to 0.5, largest at row 2, column 1'
+    >>> w[1:3, 0:2] = 0.5
+    >>> _what(Panel("w", w))
+    '; values 0 to 0.5, largest on 4 pixels in rows 1–2, columns 0–1'
     >>> _what(Panel("flat", np.full((2, 2), 0.25)))
     '; every value 0.25'
     >>> _what(Panel("photo", np.zeros((2, 2)), kind="image"))
@@ -564,10 +568,19 @@ def _what(panel: Panel) -> str:
     scale = max(abs(lo), abs(hi))
     if hi - lo <= 1e-12 * max(scale, 1e-300):
         return f"; every value {_fmt(hi)}"
-    r, c = np.unravel_index(int(np.argmax(data)), data.shape)
-    return (
-        f"; values {_fmt(lo, scale)} to {_fmt(hi, scale)}, "
-        f"largest at row {r}, column {c}"
+    rows, cols = np.nonzero(data >= hi - 1e-12 * scale)
+    said = f"; values {_fmt(lo, scale)} to {_fmt(hi, scale)}, "
+    if rows.size == 1:
+        return said + f"largest at row {rows[0]}, column {cols[0]}"
+
+    def span(v, one: str, many: str) -> str:
+        if v.min() == v.max():
+            return f"{one} {v.min()}"
+        return f"{many} {v.min()}–{v.max()}"
+
+    return said + (
+        f"largest on {rows.size} pixels in {span(rows, 'row', 'rows')}, "
+        f"{span(cols, 'column', 'columns')}"
     )
 
 
