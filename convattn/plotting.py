@@ -556,9 +556,18 @@ def show_weights(
             color="white",
             bbox=dict(facecolor="black", alpha=0.6, edgecolor="none"),
         )
-    # a title that already gives the maximum (as in "so far (max 0.01)") keeps it
+    # Without a colour bar the title gives the scale: the maximum, which is the
+    # bright end, and the minimum too where the dark end is not 0 (scores
+    # from -2.7 to 0 say more than "max 0"). A title that already gives the
+    # maximum (as in "so far (max 0.01)") keeps it.
     if not colorbar and vmax is None and not flat and "max" not in (title or ""):
-        top = f"max {_number(w.max(), np.abs(w).max())}"
+        scale = np.abs(w).max()
+        low = w.min() if vmin is None else vmin
+        top = (
+            f"{_number(low, scale)} to {_number(w.max(), scale)}"
+            if abs(low) > 1e-9 * max(scale, 1.0)
+            else f"max {_number(w.max(), scale)}"
+        )
         title = f"{title}\n{top}" if title else top
     if title:
         ax.set_title(title)
@@ -572,11 +581,12 @@ def show_weights(
 
 
 def _number(x: float, scale: float) -> str:
-    """``x`` to 3 significant digits, rounding-noise around 0 written as 0."""
+    """``x`` to 3 significant digits with a true minus sign, rounding noise
+    around 0 written as 0."""
     x = float(x)
     if abs(x) <= 1e-9 * max(float(scale), 1.0):
         x = 0.0
-    return f"{x + 0.0:.3g}"
+    return f"{x + 0.0:.3g}".replace("-", "\u2212")
 
 
 def show_signed(

@@ -238,6 +238,12 @@ def test_map_on_its_own_scale_has_a_colourbar_or_its_maximum_in_the_title():
     assert axes[0, 1].get_title() == "b" and len(fig.axes) == n_axes + 1
     plotting.show_weights(axes[0, 2], w, shape=(4, 4), title="c", vmin=0, vmax=1)
     assert axes[0, 2].get_title() == "c"
+    # scores whose dark end is not 0: the title gives both ends of the scale
+    _fig, axes = plotting.new_figure(1, 2)
+    plotting.show_weights(axes[0, 0], np.linspace(-2.7, 0.0, 16), shape=(4, 4))
+    assert axes[0, 0].get_title() == "\u22122.7 to 0"
+    plotting.show_weights(axes[0, 1], np.linspace(0.57, 1.0, 16), shape=(4, 4))
+    assert axes[0, 1].get_title() == "0.57 to 1"
 
 
 def test_weight_grid_on_one_scale_has_one_colourbar():
