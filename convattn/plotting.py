@@ -158,8 +158,13 @@ def _retina_png(fig, **kwargs):
     if not fig.axes and not fig.texts and not fig.images:
         return None  # an empty figure: nothing to show
     kwargs = {k: v for k, v in kwargs.items() if k not in ("format", "dpi")}
+    # matplotlib's PNG is only read back here: store it uncompressed (fast),
+    # the compression that counts is the final one below
+    pil_kwargs = {**(kwargs.pop("pil_kwargs", None) or {}), "compress_level": 0}
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI * PIXEL_RATIO, **kwargs)
+    fig.savefig(
+        buf, format="png", dpi=DPI * PIXEL_RATIO, pil_kwargs=pil_kwargs, **kwargs
+    )
     picture = Image.open(io.BytesIO(buf.getvalue()))
     opaque = Image.new("RGB", picture.size, "white")
     opaque.paste(picture, mask=picture.convert("RGBA").getchannel("A"))
