@@ -25,16 +25,20 @@ where no Python runs, and in any notebook front end, with no widget library.
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-import traitlets
 
 from . import plotting
 from ._validate import as_int, check_index, check_pixel, check_shape
+
+if TYPE_CHECKING:
+    import ipywidgets as widgets
 
 __all__ = [
     "RING_MIN_PX",
@@ -85,15 +89,27 @@ class Panel:
 PanelsFn = Callable[..., Sequence[Panel]]
 
 
-class _Picture(widgets.Image):
-    """An ``Image`` whose tooltip (its alt text in the book) works in browsers.
+@cache
+def _picture_widget():
+    """The ``Image`` widget class of live explorers, made on first use.
 
-    The browser side of ipywidgets 8 reads ``description`` when it shows a
-    tooltip, and ``Image`` has none, so its view fails to render; an empty
-    ``description`` fixes that.
+    ipywidgets is imported only here (and by the caller's own controls): the
+    frame explorers and static figures of the book do not need it.
     """
+    import ipywidgets as widgets
+    import traitlets
 
-    description = traitlets.Unicode("").tag(sync=True)
+    class _Picture(widgets.Image):
+        """An ``Image`` whose tooltip (its alt text in the book) works in browsers.
+
+        The browser side of ipywidgets 8 reads ``description`` when it shows
+        a tooltip, and ``Image`` has none, so its view fails to render; an
+        empty ``description`` fixes that.
+        """
+
+        description = traitlets.Unicode("").tag(sync=True)
+
+    return _Picture
 
 
 def _marked(mark, shape) -> bool | list[int]:
@@ -228,6 +244,8 @@ def query_explorer(
         ``Image`` widget redrawn by a live kernel; in a static page it shows
         the starting query.
     """
+    import ipywidgets as widgets
+
     if not callable(panels):
         raise TypeError(f"panels must be a function returning Panels; got {panels!r}")
     h, w = check_shape(shape)
@@ -240,7 +258,7 @@ def query_explorer(
         value=c0, min=0, max=w - 1, description="query col", style=style
     )
     extra = dict(controls or {})
-    picture = _Picture(format="png")
+    picture = _picture_widget()(format="png")
 
     def redraw(**values):
         r, c = values.pop("row"), values.pop("col")
@@ -305,7 +323,9 @@ def _label(value) -> str:
 
 def _control_values(name: str, control) -> tuple[list, list[str], object]:
     """The values a frame explorer offers for one control, their labels, the start."""
-    if isinstance(control, widgets.Widget):
+    # a widget means ipywidgets is loaded already: no need to import it here
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None and isinstance(control, widgets.Widget):
         if hasattr(control, "options"):  # SelectionSlider, Dropdown, ToggleButtons ...
             labels = [str(lab) for lab in control._options_labels]
             values = list(control._options_values)

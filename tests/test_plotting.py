@@ -475,3 +475,33 @@ def test_inline_png_is_high_dpi_opaque_and_has_only_a_width():
     )
     assert png.mode == "RGB"
     assert metadata == {"width": 4 * plotting.DPI}
+
+
+@pytest.mark.parametrize("title", ["one line", "two\nlines"])
+def test_a_picture_s_title_sits_where_matplotlib_would_put_it(title):
+    # show_image and show_weights place the title of an axes-off picture
+    # themselves (at y = 1, skipping matplotlib's search); it must land where
+    # matplotlib's own placement puts it, on the same figure drawn by hand.
+    rng = np.random.default_rng(0)
+    w, img = rng.random((6, 6)), rng.random((6, 6, 3))
+    fig, axes = plotting.new_figure(2, 2, size=2.0)
+    plotting.show_image(axes[0, 0], img, title)
+    plotting.show_weights(axes[0, 1], w, title=title, colorbar=True)
+    # the same panels, titled by matplotlib (automatic placement)
+    axes[1, 0].imshow(img, interpolation="nearest")
+    axes[1, 0].set_axis_off()
+    axes[1, 0].set_title(title)
+    im = axes[1, 1].imshow(w, cmap=plotting.WEIGHT_CMAP, interpolation="nearest")
+    axes[1, 1].set_axis_off()
+    axes[1, 1].set_title(title)
+    plotting._colorbar(axes[1, 1], im, None)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    for top, bottom in zip(axes[0], axes[1], strict=True):
+        assert bottom._autotitlepos is not False  # matplotlib placed this one
+        mine, auto = (a.title.get_window_extent(r) for a in (top, bottom))
+        frame_mine, frame_auto = (a.get_window_extent(r) for a in (top, bottom))
+        # the same height above the picture's top edge, to a hundredth of a pixel
+        gap_mine, gap_auto = mine.y0 - frame_mine.y1, auto.y0 - frame_auto.y1
+        assert abs(gap_mine - gap_auto) < 0.01
+        assert gap_auto > 0  # above the picture, not on it

@@ -409,3 +409,25 @@ def test_a_two_line_title_breaks_in_the_picture_and_reads_as_one_line_in_alt():
     # The title keeps its line break, and the page draws it (pre-line).
     assert ex.frames[0][0]["title"] == "log₁₀ weight\nH = 5.67 nats"
     assert "white-space:pre-line" in ex.html
+
+
+def test_frame_explorers_do_not_need_ipywidgets():
+    # ipywidgets is imported for the live explorer only: a frame explorer
+    # (what the book shows) is made without it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from convattn import widgets\n"
+        "assert 'ipywidgets' not in sys.modules, 'imported with the module'\n"
+        "p = lambda row, col, k: [widgets.Panel('w', k * np.outer(np.eye(4)[row], np.ones(4)) + col)]\n"
+        "x = widgets.frame_explorer(p, (4, 4), controls={'k': [1, 2]}, stride=2)\n"
+        "assert 'ipywidgets' not in sys.modules, 'imported by frame_explorer'\n"
+        "print(len(x.frames))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "8"  # 2 rows x 2 columns x 2 values of k
