@@ -242,6 +242,10 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(
             f"k must be between 1 and the number of keys ({s.shape[1]}); got {k}"
         )
+    if k == 1:
+        # The best key alone: np.argmax returns the first of equal maxima, so
+        # the lower index wins, as below, in one pass over the scores.
+        return np.argmax(s, axis=1)[:, None]
     neg = -s
     if 4 * k >= s.shape[1]:
         # A stable sort of the negated scores keeps equal scores in index order.

@@ -136,7 +136,8 @@ def test_top_k_ties_go_to_lower_index():
     k_frac=st.floats(0, 1),
 )
 def test_top_k_indices_matches_a_plain_sort(scores, k_frac):
-    # Both paths: the full sort (4k >= keys) and the partition (4k < keys).
+    # Every path: the best key alone (k = 1), the full sort (4k >= keys) and
+    # the partition (4k < keys).
     k = 1 + int(k_frac * (scores.shape[1] - 1))
     np.testing.assert_array_equal(ca.top_k_indices(scores, k), loop_top_k(scores, k))
 
