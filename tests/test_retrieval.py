@@ -142,6 +142,22 @@ def test_top_k_indices_matches_a_plain_sort(scores, k_frac):
     np.testing.assert_array_equal(ca.top_k_indices(scores, k), loop_top_k(scores, k))
 
 
+def test_hard_retrieve_over_several_blocks_of_queries():
+    # More queries than one block, with ties: every block ranks the same way.
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 4, size=(40, 2)).astype(float)
+    queries = rng.integers(0, 4, size=(600, 2)).astype(float)
+    values = rng.normal(size=(40, 3))
+    for top in (1, 5, 40):
+        np.testing.assert_allclose(
+            ca.hard_retrieve(queries, keys, values, k=top, kind="neg_sqdist"),
+            loop_hard(queries, keys, values, top, "neg_sqdist"),
+            atol=1e-12,
+        )
+    empty = ca.hard_retrieve(np.zeros((0, 2)), keys, values, k=3)
+    assert empty.shape == (0, 3)
+
+
 def test_top_k_indices_partition_path_on_a_large_row():
     rng = np.random.default_rng(0)
     scores = rng.integers(0, 50, size=(3, 5000)).astype(float)  # ties galore
