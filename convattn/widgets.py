@@ -737,7 +737,7 @@ def frame_explorer(
             # Panels that repeat from frame to frame (the photo, an output that
             # does not depend on the query) are encoded once.
             data = np.asarray(p.data, dtype=float)
-            key = (p.kind, p.cmap, p.vmin, p.vmax, data.shape, data.tobytes())
+            key = (p.kind, repr((p.cmap, p.vmin, p.vmax)), data.shape, data.tobytes())
             if key not in encoded:
                 encoded[key] = _picture(p)
             png, rng = encoded[key]
