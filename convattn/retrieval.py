@@ -38,6 +38,9 @@ __all__ = [
 #: Kinds of similarity accepted by :func:`similarity` and the retrieval functions.
 SIMILARITY_KINDS = ("dot", "cosine", "neg_sqdist")
 
+#: Queries per block in :func:`hard_retrieve`.
+_BLOCK = 256
+
 
 @keeps_float16
 def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
@@ -242,6 +245,10 @@ def top_k_indices(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(
             f"k must be between 1 and the number of keys ({s.shape[1]}); got {k}"
         )
+    if k == 1:
+        # The best key alone: np.argmax returns the first of equal maxima, so
+        # the lower index wins, as below, in one pass over the scores.
+        return np.argmax(s, axis=1)[:, None]
     neg = -s
     if 4 * k >= s.shape[1]:
         # A stable sort of the negated scores keeps equal scores in index order.
@@ -300,8 +307,14 @@ def hard_retrieve(
     """
     q, kk = _check_pair(queries, keys)
     v = _check_values(values, kk)
-    idx = top_k_indices(similarity(q, kk, kind), k)
-    return v[idx].mean(axis=1)
+    # A block of queries at a time: each query's keys are ranked on their own,
+    # so the result is the same, without (Nq, Nk) scores held at once (large
+    # temporary arrays are also slow to allocate and to stream).
+    blocks = [
+        v[top_k_indices(similarity(q[start : start + _BLOCK], kk, kind), k)].mean(1)
+        for start in range(0, max(len(q), 1), _BLOCK)
+    ]
+    return np.concatenate(blocks)
 
 
 @keeps_float16

@@ -827,6 +827,7 @@ def frame_explorer(
 
     images: list[bytes] = []
     where: dict[bytes, int] = {}
+    encoded: dict[tuple, tuple[bytes, tuple[float, float] | None]] = {}
     frames: list[list[dict]] = []
     shapes: list[tuple[int, int]] | None = None
     for combo in np.ndindex(*[len(v) for v in axes_values]):
@@ -848,7 +849,13 @@ def frame_explorer(
         )
         frame = []
         for p in items:
-            png, rng = _picture(p)
+            # Panels that repeat from frame to frame (the photo, an output that
+            # does not depend on the query) are encoded once.
+            data = np.asarray(p.data, dtype=float)
+            key = (p.kind, repr((p.cmap, p.vmin, p.vmax)), data.shape, data.tobytes())
+            if key not in encoded:
+                encoded[key] = _picture(p)
+            png, rng = encoded[key]
             if png not in where:
                 where[png] = len(images)
                 images.append(png)

@@ -136,9 +136,26 @@ def test_top_k_ties_go_to_lower_index():
     k_frac=st.floats(0, 1),
 )
 def test_top_k_indices_matches_a_plain_sort(scores, k_frac):
-    # Both paths: the full sort (4k >= keys) and the partition (4k < keys).
+    # Every path: the best key alone (k = 1), the full sort (4k >= keys) and
+    # the partition (4k < keys).
     k = 1 + int(k_frac * (scores.shape[1] - 1))
     np.testing.assert_array_equal(ca.top_k_indices(scores, k), loop_top_k(scores, k))
+
+
+def test_hard_retrieve_over_several_blocks_of_queries():
+    # More queries than one block, with ties: every block ranks the same way.
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 4, size=(40, 2)).astype(float)
+    queries = rng.integers(0, 4, size=(600, 2)).astype(float)
+    values = rng.normal(size=(40, 3))
+    for top in (1, 5, 40):
+        np.testing.assert_allclose(
+            ca.hard_retrieve(queries, keys, values, k=top, kind="neg_sqdist"),
+            loop_hard(queries, keys, values, top, "neg_sqdist"),
+            atol=1e-12,
+        )
+    empty = ca.hard_retrieve(np.zeros((0, 2)), keys, values, k=3)
+    assert empty.shape == (0, 3)
 
 
 def test_top_k_indices_partition_path_on_a_large_row():
