@@ -114,11 +114,11 @@ def main(paths: list[Path], slowest: int = 3) -> None:
         total_cpu += cpu
         total_b += size
         total_changed += len(changed)
-        slowest = ", ".join(f"{t:.1f} (#{n})" for t, n in slow)
+        shown = ", ".join(f"{t:.1f} (#{n})" for t, n in slow)
         which = " ".join(f"#{n}" for n in changed)
         print(
             f"{path.name:32s} {seconds:8.1f} {cpu:6.1f} {size / 2**20:6.2f} "
-            f"{len(changed):>6d} of {n_code:<3d}   {slowest}"
+            f"{len(changed):>6d} of {n_code:<3d}   {shown}"
             + (f"; changed: {which}" if changed else ""),
             flush=True,
         )
