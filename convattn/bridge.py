@@ -123,7 +123,13 @@ def quadratic_encoding(deltas: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"deltas must have a last axis of length 2; got shape {d.shape}"
         )
-    return np.concatenate([np.sum(d * d, axis=-1, keepdims=True), d], axis=-1)
+    r = np.empty((*d.shape[:-1], 3), dtype=d.dtype)
+    r[..., 1:] = d
+    # |delta|^2 = delta_1^2 + delta_2^2, written out: the same numbers as a sum
+    # over the last axis, several times faster for millions of offsets
+    np.multiply(d[..., 0], d[..., 0], out=r[..., 0])
+    r[..., 0] += d[..., 1] * d[..., 1]
+    return r
 
 
 class AttentionAsConv:
