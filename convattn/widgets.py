@@ -794,6 +794,7 @@ def frame_explorer(
 
     images: list[bytes] = []
     where: dict[bytes, int] = {}
+    drawn: dict[tuple, tuple[bytes, tuple[float, float] | None]] = {}
     frames: list[list[dict]] = []
     shapes: list[tuple[int, int]] | None = None
     for combo in np.ndindex(*[len(v) for v in axes_values]):
@@ -815,7 +816,11 @@ def frame_explorer(
         )
         frame = []
         for p in items:
-            png, rng = _picture(p)
+            data = np.asarray(p.data, dtype=float)
+            key = (p.kind, p.cmap, p.vmin, p.vmax, data.shape, data.tobytes())
+            if key not in drawn:  # a panel shown before is not encoded again
+                drawn[key] = _picture(p)
+            png, rng = drawn[key]
             if png not in where:
                 where[png] = len(images)
                 images.append(png)
