@@ -460,7 +460,7 @@ def local_attention(
     in_win = sliding_window_view(inside, windows)  # (H, W, size, size)
     scale = 1.0 / np.sqrt(q.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):  # checked below
-        s = np.einsum("hwd,hwdab->hwab", qg, k_win) * scale + bias
+        s = np.einsum("hwd,hwdab->hwab", qg, k_win, order="C") * scale + bias
     scores = np.where(in_win, s, -np.inf).astype(dtype, copy=False)
     flat = scores.reshape(height, width, size * size)
     top = flat.max(axis=-1, keepdims=True)
