@@ -21,6 +21,7 @@ attention (content weights over the whole image).
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validate import (
     as_float_array,
@@ -123,7 +124,13 @@ def quadratic_encoding(deltas: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"deltas must have a last axis of length 2; got shape {d.shape}"
         )
-    return np.concatenate([np.sum(d * d, axis=-1, keepdims=True), d], axis=-1)
+    r = np.empty((*d.shape[:-1], 3), dtype=d.dtype)
+    r[..., 1:] = d
+    # |delta|^2 = delta_1^2 + delta_2^2, written out: the same numbers as a sum
+    # over the last axis, several times faster for millions of offsets
+    np.multiply(d[..., 0], d[..., 0], out=r[..., 0])
+    r[..., 0] += d[..., 1] * d[..., 1]
+    return r
 
 
 class AttentionAsConv:
@@ -445,17 +452,16 @@ def local_attention(
     kp = np.pad(k.reshape(height, width, -1), ((r, r), (r, r), (0, 0)))
     vp = np.pad(v.reshape(height, width, -1), ((r, r), (r, r), (0, 0)))
     inside = np.pad(np.ones((height, width), dtype=bool), r)
-    scores = np.empty((height, width, size, size), dtype=dtype)
+    # Every query pixel's window at once, as views (nothing is copied):
+    # [row, col, ..., a, b] is the key pixel at offset (a - r, b - r) from it.
+    windows = (size, size)
+    k_win = sliding_window_view(kp, windows, axis=(0, 1))  # (H, W, d, size, size)
+    v_win = sliding_window_view(vp, windows, axis=(0, 1))  # (H, W, d_v, size, size)
+    in_win = sliding_window_view(inside, windows)  # (H, W, size, size)
     scale = 1.0 / np.sqrt(q.shape[1])
-    # One vectorized product per offset: a loop over the K*K offsets, not the pixels.
-    for a in range(size):
-        for b in range(size):
-            with np.errstate(over="ignore", invalid="ignore"):  # checked below
-                s = np.einsum("hwd,hwd->hw", qg, kp[a : a + height, b : b + width])
-                s = s * scale + bias[a, b]
-            scores[:, :, a, b] = np.where(
-                inside[a : a + height, b : b + width], s, -np.inf
-            )
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below
+        s = np.einsum("hwd,hwdab->hwab", qg, k_win, order="C") * scale + bias
+    scores = np.where(in_win, s, -np.inf).astype(dtype, copy=False)
     flat = scores.reshape(height, width, size * size)
     top = flat.max(axis=-1, keepdims=True)
     check_scores(top, dtype, position_bias is not None)  # the overflow rule
@@ -463,11 +469,7 @@ def local_attention(
     weights = np.exp(flat)
     weights /= weights.sum(axis=-1, keepdims=True)
     weights = weights.reshape(height, width, size, size)
-    out = np.zeros((height, width, v.shape[1]), dtype=dtype)
-    for a in range(size):
-        for b in range(size):
-            out += weights[:, :, a, b, None] * vp[a : a + height, b : b + width]
-    out = out.reshape(n, -1)
+    out = np.einsum("hwab,hwdab->hwd", weights, v_win).reshape(n, -1)
     if return_weights:
         return out, weights.reshape(n, size, size)
     return out

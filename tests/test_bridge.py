@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -271,3 +272,12 @@ def test_local_attention_rejects_bad_input(kwargs, error, name):
     args.update(kwargs)
     with pytest.raises(error, match=f"^{name}"):
         ca.local_attention(**args)
+
+
+def test_quadratic_encoding_keeps_float32_and_any_leading_shape():
+    d = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
+    r = ca.quadratic_encoding(d)
+    assert r.dtype == np.float32 and r.shape == (4, 5, 3)
+    for i, j in itertools.product(range(4), range(5)):
+        a, b = (float(x) for x in d[i, j])
+        np.testing.assert_allclose(r[i, j], [a * a + b * b, a, b], rtol=1e-6)

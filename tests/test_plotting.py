@@ -505,3 +505,37 @@ def test_a_picture_s_title_sits_where_matplotlib_would_put_it(title):
         gap_mine, gap_auto = mine.y0 - frame_mine.y1, auto.y0 - frame_auto.y1
         assert abs(gap_mine - gap_auto) < 0.01
         assert gap_auto > 0  # above the picture, not on it
+
+
+def _maps_figure():
+    fig, axes = plotting.new_figure(2, 3, size=1.5)
+    rng = np.random.default_rng(0)
+    for n, ax in enumerate(axes.flat):
+        plotting.show_weights(ax, rng.random((5, 5)), title=f"map {n}")
+    axes[1, 2].set_axis_on()  # a map whose axes are drawn keeps its ticks
+    axes[1, 2].set_ylabel("row")
+    axes[0, 2].xaxis.tick_top()  # ticks on top: the title is placed above them
+    fig.colorbar(axes[0, 0].images[0], ax=axes[:, -1])
+    return fig, axes
+
+
+def test_inline_png_draws_maps_as_matplotlib_does_and_leaves_their_axes_alone():
+    import base64
+    import io
+
+    from PIL import Image
+
+    fig, axes = _maps_figure()
+    data, _ = plotting._retina_png(fig, bbox_inches="tight")
+    got = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))))
+    for ax in axes.flat:
+        assert ax.xaxis.get_visible() and ax.yaxis.get_visible()
+    # matplotlib's own drawing of the same figure, nothing hidden
+    buf = io.BytesIO()
+    _maps_figure()[0].savefig(
+        buf, format="png", dpi=plotting.DPI * plotting.PIXEL_RATIO, bbox_inches="tight"
+    )
+    plain = Image.open(buf).convert("RGBA")
+    white = Image.new("RGBA", plain.size, "white")
+    want = np.asarray(Image.alpha_composite(white, plain).convert("RGB"))
+    np.testing.assert_array_equal(got, want)

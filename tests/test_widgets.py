@@ -10,6 +10,7 @@ script itself is exercised in a real browser by tests/browser/check_site.py.
 """
 
 import io
+import itertools
 import json
 import re
 from html.parser import HTMLParser
@@ -318,6 +319,35 @@ def test_identical_pictures_are_stored_once():
 
     ex = widgets.frame_explorer(same, SHAPE, stride=4, controls={"scale": [1, 2]})
     assert len(ex.frames) == 8 and len(ex.images) == 1
+
+
+def test_a_panel_shown_again_is_encoded_once_and_a_changed_one_again(monkeypatch):
+    encoded = []
+    encode = widgets._encode
+    monkeypatch.setattr(widgets, "_encode", lambda px: encoded.append(px) or encode(px))
+
+    def panels(row, col, scale=1.0):
+        w = np.zeros(SHAPE)
+        w[row, col] = 1.0
+        return [
+            widgets.Panel("photo", PHOTO, kind="image"),  # the same in every frame
+            widgets.Panel("w", w, vmin=0.0, vmax=2.0 * scale),  # its range changes
+            widgets.Panel("w, own range", w),  # the same for both scales
+        ]
+
+    ex = widgets.frame_explorer(panels, SHAPE, stride=4, controls={"scale": [1, 2]})
+    # 1 photo + 4 query pixels x 2 ranges + 4 query pixels
+    assert len(ex.frames) == 8 and len(encoded) == 1 + 8 + 4
+    assert len(ex.images) == len(encoded)
+    for frame, (row, col, scale) in zip(
+        ex.frames, itertools.product([0, 4], [0, 4], [1, 2]), strict=True
+    ):
+        want = np.zeros(SHAPE)
+        want[row, col] = 1.0
+        for panel, vmax in zip(frame[1:], [2.0 * scale, 1.0], strict=True):
+            idx, _, _ = widgets._weight_indices(want, 0.0, vmax)
+            got = _decode(ex.images[panel["image"]])
+            np.testing.assert_array_equal(got, widgets._lut()[idx])
 
 
 @pytest.mark.parametrize(
