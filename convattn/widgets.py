@@ -72,8 +72,9 @@ class Panel:
     vmin, vmax : float, optional
         Colour limits of a weight map.
     cmap : str, optional
-        Colour map of a weight map in :func:`frame_explorer` (``"RdBu_r"``,
-        centred by ``vmin = -vmax``, for signed values); viridis by default.
+        Colour map of a weight map (``"RdBu_r"``, centred by ``vmin = -vmax``,
+        for signed values; ``"gray"`` for an image on a stated scale);
+        viridis by default.
     """
 
     title: str
@@ -157,6 +158,7 @@ def _draw(axes_row, panels: Sequence[Panel], query: tuple[int, int]) -> None:
                 title=p.title,
                 vmin=p.vmin,
                 vmax=p.vmax,
+                cmap=p.cmap,
             )
         else:
             raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {p.kind!r}")
