@@ -443,6 +443,7 @@ _SCRIPT = """\
         bar.hidden = p[3] === null;
         bar.firstChild.textContent = p[3];
         bar.lastChild.textContent = p[4];
+        if (p[6] !== null) bar.children[1].style.background = d.gradients[p[6]];
       }
       // p[5]: true marks the query pixel (ticks and outline), a block
       // [first row, end row, first col, end col] of the panel's own pixels
@@ -924,11 +925,24 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
     esc = html_lib.escape
     uris = [_data_uri(png) for png in ex.images]
     rows, cols = ex.values[0], ex.values[1]
+    # the colour bars' gradients, each stored once: a panel may change its
+    # colour map from frame to frame (a signed output, then an image's gray)
+    gradients: list[str] = []
+    for frame in ex.frames:
+        for p in frame:
+            css = _gradient_css(p["cmap"])
+            if p["range"] is not None and css not in gradients:
+                gradients.append(css)
+
+    def gradient(p):
+        return None if p["range"] is None else gradients.index(_gradient_css(p["cmap"]))
+
     data = {
         "labels": [lab for _, lab in ex.controls],
         "rows": rows,
         "cols": cols,
         "images": uris,
+        "gradients": gradients,
         "frames": [
             [
                 [
@@ -938,6 +952,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
                     None if p["range"] is None else _range_labels(*p["range"])[0],
                     None if p["range"] is None else _range_labels(*p["range"])[1],
                     p["mark"],
+                    gradient(p),
                 ]
                 for p in frame
             ]
@@ -969,7 +984,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
         )
     out.append("</div>")
     out.append('<div class="cax-panels">')
-    for p, (ph, pw) in zip(start, shapes, strict=True):
+    for k, (p, (ph, pw)) in enumerate(zip(start, shapes, strict=True)):
         # ticks beside the picture for the query pixel, an outline for it or
         # for the panel's own marked block
         hide = ' style="visibility:hidden"'
@@ -998,12 +1013,17 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             f'y="{box[1]:g}" width="{box[2]:g}" height="{box[3]:g}"/>'
             for cls in ("cax-ring-out", "cax-ring-in")
         )
+        # a colour bar where any frame shows a weight map in this panel,
+        # hidden while the frame shown has none
         bar = ""
-        if p["range"] is not None:
-            lo, hi = _range_labels(*p["range"])
+        ranged = [f[k] for f in ex.frames if f[k]["range"] is not None]
+        if ranged:
+            shown = p if p["range"] is not None else ranged[0]
+            lo, hi = _range_labels(*shown["range"])
+            hidden_bar = "" if p["range"] is not None else " hidden"
             bar = (
-                f'<div class="cax-cbar" aria-hidden="true"><span>{lo}</span>'
-                f'<i style="background:{_gradient_css(p["cmap"])}"></i>'
+                f'<div class="cax-cbar" aria-hidden="true"{hidden_bar}><span>{lo}</span>'
+                f'<i style="background:{_gradient_css(shown["cmap"])}"></i>'
                 f"<span>{hi}</span></div>"
             )
         out.append(

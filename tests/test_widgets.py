@@ -461,3 +461,27 @@ def test_frame_explorers_do_not_need_ipywidgets():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "8"  # 2 rows x 2 columns x 2 values of k
+
+
+def test_a_colour_bar_follows_the_colour_map_of_the_frame_shown():
+    # One panel: a signed map in RdBu_r for one setting, a gray image on a 0-to-1
+    # bar for another, and no bar at all for a third (an image).
+    def panels(row, col, kind="signed"):
+        w = np.linspace(-1.0, 1.0, 64).reshape(SHAPE)
+        if kind == "signed":
+            return [widgets.Panel("out", w, vmin=-1, vmax=1, cmap="RdBu_r")]
+        if kind == "gray":
+            return [widgets.Panel("out", (w + 1) / 2, vmin=0, vmax=1, cmap="gray")]
+        return [widgets.Panel("out", PHOTO, kind="image")]
+
+    controls = {"kind": ["image", "signed", "gray"]}
+    ex = widgets.frame_explorer(panels, SHAPE, stride=8, controls=controls)
+    payload = re.search(r'class="cax-data">(.*?)</script>', ex.html, re.S).group(1)
+    data = json.loads(payload)
+    assert len(data["gradients"]) == 2  # RdBu_r and gray, each stored once
+    assert [f[0][6] for f in data["frames"]] == [None, 0, 1]
+    assert data["gradients"][0] == widgets._gradient_css("RdBu_r")
+    assert data["gradients"][1] == widgets._gradient_css("gray")
+    # the start frame is the image: its bar is on the page, hidden until needed
+    bars = re.findall(r'<div class="cax-cbar"[^>]*>', ex.html)
+    assert bars == ['<div class="cax-cbar" aria-hidden="true" hidden>']

@@ -240,7 +240,7 @@ QUIZZES: dict[int, list[tuple[str, list[tuple[str, bool, str]]]]] = {
                 (
                     "N",
                     False,
-                    "Entropy is measured in nats here; the effective number of keys, e^entropy, is N.",
+                    "Entropy is measured in nats here; the effective number of keys, exp(H), is N.",
                 ),
             ],
         ),
