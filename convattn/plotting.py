@@ -485,6 +485,10 @@ def draw_contours(ax, image: np.ndarray, levels: int = 1) -> None:
     ax.contour(gray, levels=qs, colors="white", linewidths=0.6, alpha=0.6, zorder=3)
 
 
+#: How a colour bar's ends may be drawn (matplotlib's ``extend``).
+EXTENDS = ("neither", "min", "max", "both")
+
+
 def _extend(lo: float, hi: float, vmin: float | None, vmax: float | None) -> str:
     """How a colour bar says that data lie outside its limits: a pointed end
     (matplotlib's ``extend``) on each side the colours clip.
@@ -526,6 +530,7 @@ def show_weights(
     label: str | None = None,
     cmap: str | None = None,
     norm=None,
+    extend: str | None = None,
 ):
     """Show one query's weights (or scores) over all pixels as an opaque map.
 
@@ -555,6 +560,11 @@ def show_weights(
         Colormap, :data:`WEIGHT_CMAP` by default.
     norm : matplotlib Normalize, optional
         A colour scale such as ``LogNorm(1e-6, 1)``; replaces ``vmin``/``vmax``.
+    extend : {"neither", "min", "max", "both"}, optional
+        Which ends of the colour bar are pointed, to say that values beyond
+        them are drawn in its end colours; by default where the map's values
+        lie outside ``vmin``/``vmax``. Give it for data clipped before the
+        call (``np.log10(np.maximum(w, 1e-8))`` with ``vmin=-8``).
 
     Returns
     -------
@@ -573,11 +583,14 @@ def show_weights(
             )
         w = w.reshape(h, wd)
     # a pointed end on the colour bar where the limits clip the map
-    extend = (
-        _extend(w.min(), w.max(), norm.vmin, norm.vmax)
-        if norm is not None
-        else _extend(w.min(), w.max(), vmin, vmax)
-    )
+    if extend is None:
+        extend = (
+            _extend(w.min(), w.max(), norm.vmin, norm.vmax)
+            if norm is not None
+            else _extend(w.min(), w.max(), vmin, vmax)
+        )
+    elif extend not in EXTENDS:
+        raise ValueError(f"extend must be one of {EXTENDS}; got {extend!r}")
     if norm is not None:
         if isinstance(norm, mpl.colors.LogNorm) and norm.vmin is not None:
             # weights that underflow to 0 would be masked (drawn blank) on a log

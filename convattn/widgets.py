@@ -75,6 +75,10 @@ class Panel:
         Colour map of a weight map (``"RdBu_r"``, centred by ``vmin = -vmax``,
         for signed values; ``"gray"`` for an image on a stated scale);
         viridis by default.
+    extend : {"neither", "min", "max", "both"}, optional
+        Pointed ends of the map's colour bar, for values beyond its limits;
+        by default where the data lie outside ``vmin``/``vmax``. Give it for
+        data clipped before (a log of weights floored at ``vmin``).
     """
 
     title: str
@@ -85,6 +89,7 @@ class Panel:
     vmin: float | None = None
     vmax: float | None = None
     cmap: str | None = None
+    extend: str | None = None
 
 
 PanelsFn = Callable[..., Sequence[Panel]]
@@ -159,6 +164,7 @@ def _draw(axes_row, panels: Sequence[Panel], query: tuple[int, int]) -> None:
                 vmin=p.vmin,
                 vmax=p.vmax,
                 cmap=p.cmap,
+                extend=p.extend,
             )
         else:
             raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {p.kind!r}")
@@ -411,6 +417,11 @@ background:none!important;filter:none!important}
 .cax-cbar{display:flex;gap:.3rem;align-items:center;font-size:.75rem;\
 margin:.25rem 0 0 7px}
 .cax-cbar i{flex:1;height:.6rem;min-width:2rem}
+.cax-cbar i.cax-lo{clip-path:polygon(0 50%,.45rem 0,100% 0,100% 100%,.45rem 100%)}
+.cax-cbar i.cax-hi{clip-path:polygon(0 0,calc(100% - .45rem) 0,100% 50%,\
+calc(100% - .45rem) 100%,0 100%)}
+.cax-cbar i.cax-lo.cax-hi{clip-path:polygon(0 50%,.45rem 0,calc(100% - .45rem) 0,\
+100% 50%,calc(100% - .45rem) 100%,.45rem 100%)}
 .cax-caption{font-size:.9rem;margin:.6rem 0 0;color:inherit;text-align:left}
 """
 
@@ -444,6 +455,8 @@ _SCRIPT = """\
         bar.firstChild.textContent = p[3];
         bar.lastChild.textContent = p[4];
         if (p[6] !== null) bar.children[1].style.background = d.gradients[p[6]];
+        var ends = {min: "cax-lo", max: "cax-hi", both: "cax-lo cax-hi"};
+        bar.children[1].className = ends[p[7]] || "";
       }
       // p[5]: true marks the query pixel (ticks and outline), a block
       // [first row, end row, first col, end col] of the panel's own pixels
@@ -605,6 +618,20 @@ def _what(panel: Panel) -> str:
         f"largest on {rows.size} pixels in {span(rows, 'row', 'rows')}, "
         f"{span(cols, 'column', 'columns')}"
     )
+
+
+def _bar_ends(panel: Panel, rng) -> str | None:
+    """Which ends of a weight map's colour bar are pointed (see Panel.extend)."""
+    if rng is None:
+        return None
+    if panel.extend is not None:
+        if panel.extend not in plotting.EXTENDS:
+            raise ValueError(
+                f"Panel.extend must be one of {plotting.EXTENDS}; got {panel.extend!r}"
+            )
+        return panel.extend
+    data = np.asarray(panel.data, dtype=float)
+    return plotting._extend(data.min(), data.max(), panel.vmin, panel.vmax)
 
 
 def _gradient_css(name: str | None = None) -> str:
@@ -870,6 +897,7 @@ def frame_explorer(
                     "range": rng,
                     "mark": _marked(p.mark, np.shape(p.data)),
                     "cmap": p.cmap,
+                    "extend": _bar_ends(p, rng),
                 }
             )
         frames.append(frame)
@@ -910,6 +938,13 @@ def _unbroken(title: str) -> str:
     True
     """
     return title.replace(" = ", "\u00a0=\u00a0").replace("max ", "max\u00a0")
+
+
+def _ends_class(extend: str | None) -> str:
+    """The CSS classes that point a colour bar's ends."""
+    return {"min": "cax-lo", "max": "cax-hi", "both": "cax-lo cax-hi"}.get(
+        extend or "neither", ""
+    )
 
 
 def _range_labels(lo: float, hi: float) -> tuple[str, str]:
@@ -953,6 +988,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
                     None if p["range"] is None else _range_labels(*p["range"])[1],
                     p["mark"],
                     gradient(p),
+                    p["extend"],
                 ]
                 for p in frame
             ]
@@ -1023,7 +1059,8 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
             hidden_bar = "" if p["range"] is not None else " hidden"
             bar = (
                 f'<div class="cax-cbar" aria-hidden="true"{hidden_bar}><span>{lo}</span>'
-                f'<i style="background:{_gradient_css(shown["cmap"])}"></i>'
+                f'<i class="{_ends_class(shown["extend"])}" '
+                f'style="background:{_gradient_css(shown["cmap"])}"></i>'
                 f"<span>{hi}</span></div>"
             )
         out.append(

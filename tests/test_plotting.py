@@ -264,6 +264,15 @@ def test_a_colour_bar_that_clips_the_map_says_so_with_a_pointed_end():
     plotting.show_weights(axes[0, 2], w, shape=(4, 4), colorbar=True)
     bars = [ax.images[0].colorbar for ax in axes.flat]
     assert [b.extend for b in bars] == ["max", "min", "neither"]
+    # data floored before the call: the caller says so
+    _fig, axes = plotting.new_figure(1, 1)
+    floored = np.maximum(np.linspace(-9, 0, 16), -8)
+    plotting.show_weights(
+        axes[0, 0], floored, shape=(4, 4), colorbar=True, vmin=-8, vmax=0, extend="min"
+    )
+    assert axes[0, 0].images[0].colorbar.extend == "min"
+    with pytest.raises(ValueError, match=r"^extend"):
+        plotting.show_weights(axes[0, 0], floored, shape=(4, 4), extend="up")
     maps = [np.arange(16.0), np.arange(16.0) * 2]
     _fig, axes = plotting.weight_grid(maps, shape=(4, 4), vmin=0, vmax=20)
     assert axes[0, 1].images[0].colorbar.extend == "max"  # 30 > 20 on the second

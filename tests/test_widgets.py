@@ -485,3 +485,27 @@ def test_a_colour_bar_follows_the_colour_map_of_the_frame_shown():
     # the start frame is the image: its bar is on the page, hidden until needed
     bars = re.findall(r'<div class="cax-cbar"[^>]*>', ex.html)
     assert bars == ['<div class="cax-cbar" aria-hidden="true" hidden>']
+
+
+def test_colour_bar_ends_are_pointed_where_values_lie_beyond_them():
+    # clipped by the panel's limits (inferred), or floored before (given)
+    def panels(row, col, case="clipped"):
+        w = np.linspace(-9.0, 0.0, 64).reshape(SHAPE)
+        if case == "clipped":
+            return [widgets.Panel("log w", w, vmin=-8, vmax=0)]
+        if case == "floored":
+            floored = np.maximum(w, -8.0)
+            return [widgets.Panel("log w", floored, vmin=-8, vmax=0, extend="min")]
+        return [widgets.Panel("log w", w, vmin=-9, vmax=0)]
+
+    controls = {"case": ["clipped", "floored", "inside"]}
+    ex = widgets.frame_explorer(panels, SHAPE, stride=8, controls=controls)
+    payload = re.search(r'class="cax-data">(.*?)</script>', ex.html, re.S).group(1)
+    assert [f[0][7] for f in json.loads(payload)["frames"]] == ["min", "min", "neither"]
+    assert '<i class="cax-lo"' in ex.html  # the start frame's bar
+    with pytest.raises(ValueError, match=r"^Panel\.extend"):
+        widgets.frame_explorer(
+            lambda row, col: [widgets.Panel("w", np.zeros(SHAPE), vmin=0, extend="up")],
+            SHAPE,
+            stride=8,
+        )
