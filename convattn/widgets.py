@@ -164,7 +164,7 @@ def _draw(axes_row, panels: Sequence[Panel], query: tuple[int, int]) -> None:
                 vmin=p.vmin,
                 vmax=p.vmax,
                 cmap=p.cmap,
-                extend=p.extend,
+                extend=_checked_extend(p),
             )
         else:
             raise ValueError(f"Panel.kind must be 'image' or 'weights'; got {p.kind!r}")
@@ -620,15 +620,20 @@ def _what(panel: Panel) -> str:
     )
 
 
+def _checked_extend(panel: Panel) -> str | None:
+    """``panel.extend``, refused by name if it is not one of plotting.EXTENDS."""
+    if panel.extend is not None and panel.extend not in plotting.EXTENDS:
+        raise ValueError(
+            f"Panel.extend must be one of {plotting.EXTENDS}; got {panel.extend!r}"
+        )
+    return panel.extend
+
+
 def _bar_ends(panel: Panel, rng) -> str | None:
     """Which ends of a weight map's colour bar are pointed (see Panel.extend)."""
     if rng is None:
         return None
-    if panel.extend is not None:
-        if panel.extend not in plotting.EXTENDS:
-            raise ValueError(
-                f"Panel.extend must be one of {plotting.EXTENDS}; got {panel.extend!r}"
-            )
+    if _checked_extend(panel) is not None:
         return panel.extend
     data = np.asarray(panel.data, dtype=float)
     return plotting._extend(data.min(), data.max(), panel.vmin, panel.vmax)

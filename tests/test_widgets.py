@@ -503,6 +503,11 @@ def test_colour_bar_ends_are_pointed_where_values_lie_beyond_them():
     payload = re.search(r'class="cax-data">(.*?)</script>', ex.html, re.S).group(1)
     assert [f[0][7] for f in json.loads(payload)["frames"]] == ["min", "min", "neither"]
     assert '<i class="cax-lo"' in ex.html  # the start frame's bar
+    with pytest.raises(ValueError, match=r"^Panel\.extend"):  # the static grid too
+        widgets.panel_grid(
+            lambda row, col: [widgets.Panel("w", np.zeros(SHAPE), extend="up")],
+            [dict(row=1, col=1)],
+        )
     with pytest.raises(ValueError, match=r"^Panel\.extend"):
         widgets.frame_explorer(
             lambda row, col: [widgets.Panel("w", np.zeros(SHAPE), vmin=0, extend="up")],
