@@ -73,6 +73,11 @@ web-assets: $(WEB_STAMP)
 # command that fixes them, if nbval rejects any. tests/test_notebooks.py
 # checks the rule.
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# nbval hands each worker whole notebooks in the order given: chapter 9,
+# which trains models and takes longest, goes first, so that the other worker
+# runs the rest meanwhile and neither waits for it at the end.
+LONGEST   := book/09_inductive_bias.ipynb
+NB_ORDER  := $(filter $(LONGEST),$(NOTEBOOKS)) $(filter-out $(LONGEST),$(NOTEBOOKS))
 # The checks run on two workers (pytest -n 2), so each keeps numpy's matrix
 # library to one thread: two threads per worker on two cores would only wait
 # for each other (the outputs are the same; nbval checks them).
@@ -88,7 +93,7 @@ book: $(STAMP) $(WEB_STAMP)
 # nbval over every chapter (re-executes each once and compares every output),
 # stamping those it accepts.
 notebooks: $(STAMP)
-	$(NBVAL) $(NOTEBOOKS) -n 2 --dist loadfile
+	$(NBVAL) $(NB_ORDER) -n 2 --dist loadfile --no-loadscope-reorder
 
 # Each student notebook (solutions removed) runs top to bottom, once.
 student-test: $(STAMP)
@@ -97,7 +102,7 @@ student-test: $(STAMP)
 # `make test` runs both in one pytest session, so the two workers share out
 # chapters and student notebooks and both cores stay busy.
 notebooks-and-students: $(STAMP)
-	$(NBVAL) $(NOTEBOOKS) $(STUDENT_RUNS) -n 2 --dist loadfile
+	$(NBVAL) $(NB_ORDER) $(STUDENT_RUNS) -n 2 --dist loadfile --no-loadscope-reorder
 # ---- end of the one-execution block ----
 
 lint: $(STAMP)
@@ -166,7 +171,10 @@ kit: student-test kit-checks
 # share the cores equally with nbval.
 TEST_JOBS ?= 3
 NICE ?=
-test: $(STAMP) $(WEB_STAMP) chromium
+# The set-up's three parts (Python packages, npm packages, Chromium) are
+# independent: they run side by side too.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMP) $(WEB_STAMP) chromium
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph NICE="nice -n 10"
 
 test-graph: notebooks lint unit student-test book-student slides test-browser test-pdf

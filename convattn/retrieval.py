@@ -87,12 +87,14 @@ def softmax(scores: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.
     # float64 and the weights cast back.
     info = np.finfo(s.dtype)
     work = s.dtype if float(info.tiny) <= t <= float(info.max) else np.dtype(np.float64)
+    # Each step writes into the one (new) array z: the same arithmetic as
+    # exp(z / t) / sum, without a temporary of the scores' size per step.
     with np.errstate(over="ignore"):
-        z = (s - s.max(axis=axis, keepdims=True)).astype(work, copy=False) / work.type(
-            t
-        )
-    e = np.exp(z)
-    return (e / e.sum(axis=axis, keepdims=True)).astype(s.dtype, copy=False)
+        z = (s - s.max(axis=axis, keepdims=True)).astype(work, copy=False)
+        np.divide(z, work.type(t), out=z)
+    np.exp(z, out=z)
+    z /= z.sum(axis=axis, keepdims=True)
+    return z.astype(s.dtype, copy=False)
 
 
 def _check_axis(axis: object, ndim: int) -> int:
@@ -178,14 +180,13 @@ def similarity(queries: np.ndarray, keys: np.ndarray, kind: str = "dot") -> np.n
         else:
             # |q - k|^2 = |q|^2 + |k|^2 - 2 q.k, one matrix product instead of an
             # (Nq, Nk, D) array; rounding can make it slightly negative, so clip.
-            sq = (
-                (qs * qs).sum(1)[:, None]
-                + (ks * ks).sum(1)[None, :]
-                - 2.0 * (qs @ ks.T)
-            )
-            scores = -np.maximum(sq, 0.0)
+            # In place, in the order written: (|q|^2 + |k|^2) - 2 q.k.
+            scores = (qs * qs).sum(1)[:, None] + (ks * ks).sum(1)[None, :]
+            scores -= np.multiply(qs @ ks.T, 2.0, dtype=scores.dtype)
+            np.maximum(scores, 0.0, out=scores)
+            np.negative(scores, out=scores)
         if c != 1.0:
-            scores = scores * dtype.type(c) ** 2
+            scores *= dtype.type(c) ** 2
     if not np.isfinite(scores).all():
         raise ValueError(
             f"queries and keys are too large for {kind!r} similarity in "

@@ -16,7 +16,7 @@ and each panel's mark (ticks, outline) stays where the frame shown puts it,
 outside the pixels it marks, also at 390 px.
 Each page, loaded once, is then looked at again at phone width (390 px) and
 in dark mode (chosen with the theme's colour-mode button): the audit, no
-explorer wider than the screen. At 390 px also: no figure's text is drawn
+explorer wider than the screen, and at 390 px no page wider than it. At 390 px also: no figure's text is drawn
 below 10 px (a figure's smallest text is plotting.MIN_FONT_PT at its
 natural width, so its rendered width must be at least 10 px / that size of
 its natural width), and no figure reaches out of its output box (a figure
@@ -274,6 +274,7 @@ def test_page(path, context, base_url):
     for i in range(explorers.count()):
         _marks(explorers.nth(i), path, "390 px")
     wide["390"] = page.evaluate(EXPLORERS_TOO_WIDE)
+    page_width = page.evaluate("() => document.documentElement.scrollWidth")
     figures = page.evaluate(FIGURE_WIDTHS, plotting.PIXEL_RATIO)
     small_text = _small_text(figures)
     beyond = [f["name"] for f in figures if f["beyond"]]
@@ -318,6 +319,7 @@ def test_page(path, context, base_url):
     assert not too_wide, f"{path}: printed outputs wider than their box: {too_wide}"
     assert not raw_tables, f"{path}: Markdown tables shown as text: {raw_tables}"
     assert not wide, f"{path}: explorers wider than the screen: {wide}"
+    assert page_width <= 391, f"{path}: {page_width} px wide on a 390 px screen"
     assert not small_text, f"{path} (390 px): figure text below 10 px: {small_text}"
     assert not beyond, f"{path} (390 px): figures wider than their output box: {beyond}"
 
@@ -344,13 +346,33 @@ def _choose_mode(page, theme: str) -> None:
     )
 
 
+#: JPEG holds at most 65,535 rows: a taller page is saved in parts of this
+#: many CSS px (name.jpg, name-2.jpg, ...); Chromium writes an empty file for
+#: a whole page beyond the limit.
+SHOT_PART_PX = 60_000
+
+
 def _screenshot(page, path, mode: str = "") -> None:
-    """The whole page as a JPEG in _build/screenshots (``mode``: a folder)."""
+    """The whole page as a JPEG in _build/screenshots (``mode``: a folder),
+    in parts of SHOT_PART_PX for a very long page (the API reference)."""
     shot = SHOTS / mode / (path.removesuffix(".html") + ".jpg")
     shot.parent.mkdir(parents=True, exist_ok=True)
+    for old in shot.parent.glob(f"{shot.stem}-*.jpg"):
+        old.unlink()
     # From the top: the sticky sidebars are drawn where the page is scrolled.
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=85)
+    width, height = page.evaluate(
+        "() => [document.documentElement.scrollWidth,"
+        " document.documentElement.scrollHeight]"
+    )
+    for k, top in enumerate(range(0, height, SHOT_PART_PX)):
+        part = shot if k == 0 else shot.with_name(f"{shot.stem}-{k + 1}.jpg")
+        clip = {"x": 0, "y": top, "width": width}
+        clip["height"] = min(SHOT_PART_PX, height - top)
+        page.screenshot(
+            path=str(part), full_page=True, clip=clip, type="jpeg", quality=85
+        )
+        assert part.stat().st_size > 0, f"{path}: empty screenshot {part}"
 
 
 def _small_text(figures: list[dict]) -> list[str]:
