@@ -25,7 +25,7 @@ export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
 	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student \
-	test-graph test-book test-browser test-pdf
+	test-graph test-side test-book test-browser test-pdf
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -99,10 +99,10 @@ notebooks: $(STAMP)
 student-test: $(STAMP)
 	$(ONE_THREAD) $(NICE) $(BIN)/python -m pytest $(STUDENT_RUNS) -n 2 -q -p no:cacheprovider
 
-# `make test` runs both in one pytest session, so the two workers share out
-# chapters and student notebooks and both cores stay busy.
+# `make test` runs both in one pytest session: the student notebooks, one
+# file, go to one worker, the chapters (as long in all) to the other.
 notebooks-and-students: $(STAMP)
-	$(NBVAL) $(NB_ORDER) $(STUDENT_RUNS) -n 2 --dist loadfile --no-loadscope-reorder
+	$(NBVAL) $(STUDENT_RUNS) $(NB_ORDER) -n 2 --dist loadfile --no-loadscope-reorder
 # ---- end of the one-execution block ----
 
 lint: $(STAMP)
@@ -110,8 +110,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # Unit, property and doctests; the student notebooks run in their own target.
+UNIT_WORKERS ?= 2
 unit: $(STAMP)
-	$(ONE_THREAD) $(NICE) $(BIN)/python -m pytest tests convattn --doctest-modules -n 2 -q --deselect $(STUDENT_RUNS)
+	$(ONE_THREAD) $(NICE) $(BIN)/python -m pytest tests convattn --doctest-modules -n $(UNIT_WORKERS) -q --deselect $(STUDENT_RUNS)
 
 chromium:
 	@test -x "$(CHROMIUM)" || { \
@@ -158,18 +159,22 @@ kit-checks: book-student slides pdf browser-kit
 
 kit: student-test kit-checks
 
-# `make test` runs every check as a graph of jobs on both cores (make -j):
-# nbval first, since the book waits for its stamps; the student notebooks,
-# the unit tests, the student edition and the decks beside it; then the
-# book, and after it the browser checks and the PDF side by side. Each job's
-# output is printed in one piece when it ends (--output-sync).
-# The critical path is nbval, then the book, then the browser checks; the
-# other jobs run at a lower priority ($(NICE)). That does not reach the
-# notebook kernels: Jupyter starts each in a session of its own, and where
-# the kernel groups sessions for scheduling (sched_autogroup) a kernel's
-# niceness counts only inside its group, so the student notebooks still
-# share the cores equally with nbval.
-TEST_JOBS ?= 3
+# `make test` runs every check as a graph of jobs on both cores (make -j2),
+# with about as many busy processes as there are cores: more only make each
+# one slower (the unit tests took 38 s alone and 152 s beside nbval and the
+# student notebooks, six processes on two cores).
+# - nbval and the student notebooks run in one pytest session on two
+#   workers: one takes the student notebooks (one file), the other the
+#   chapters, chapter 9 first;
+# - beside it, one after the other on one worker and at a lower priority
+#   ($(NICE)): the unit tests, the student edition and the decks;
+# - then the book (from the stamps nbval left), and after it the browser
+#   checks and the PDF side by side.
+# Each job's output is printed in one piece when it ends (--output-sync).
+# $(NICE) does not reach the notebook kernels: Jupyter starts each in a
+# session of its own, and where the kernel groups sessions for scheduling
+# (sched_autogroup) a kernel's niceness counts only inside its group.
+TEST_JOBS ?= 2
 NICE ?=
 # The set-up's three parts (Python packages, npm packages, Chromium) are
 # independent: they run side by side too.
@@ -177,11 +182,14 @@ test:
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(STAMP) $(WEB_STAMP) chromium
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph NICE="nice -n 10"
 
-test-graph: notebooks lint unit student-test book-student slides test-browser test-pdf
-test-book: notebooks
+test-graph: lint test-browser test-pdf
+test-side:
+	$(MAKE) --no-print-directory unit UNIT_WORKERS=1
+	$(MAKE) --no-print-directory book-student slides
+test-book: notebooks-and-students
 	$(MAKE) --no-print-directory book
 # The site's checks and the kit's in one pytest session on two workers.
-test-browser: test-book book-student slides
+test-browser: test-book test-side
 	$(BIN)/python -m pytest tests/browser/check_site.py tests/browser/check_kit.py -n 2 -q -p no:cacheprovider
 test-pdf: test-book
 	$(NICE) $(BIN)/python tools/make_pdf.py
