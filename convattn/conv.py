@@ -178,6 +178,23 @@ def _correlate_channels(
     return out.reshape(h, w, c_out)
 
 
+def _valid_channels(
+    x: np.ndarray, kernel: np.ndarray, stride: int = 1, dilation: int = 1
+) -> np.ndarray:
+    """``conv2d(x, kernel, padding="valid", stride, dilation)`` of a checked
+    ``(H, W, C_in)`` array and a ``(kh, kw, C_in, C_out)`` kernel of its dtype
+    that fits, without the checks: the training loops of
+    :mod:`convattn.models` call it thousands of times on arrays they made.
+    Channel-first, without padding: the windows are strided views."""
+    (h, w), (kh, kw) = x.shape[:2], kernel.shape[:2]
+    s, d = stride, dilation
+    full_h, full_w = h - d * (kh - 1), w - d * (kw - 1)
+    out_hw = (-(-full_h // s), -(-full_w // s))
+    channels_first = np.ascontiguousarray(x.transpose(2, 0, 1))
+    kernel = kernel.astype(x.dtype, copy=False)
+    return _correlate_channels(channels_first, kernel, out_hw, s, d)
+
+
 @keeps_float16
 def conv2d(
     image: np.ndarray,
@@ -303,14 +320,10 @@ def conv2d(
     )
     out_hw = (-(-full_h // s), -(-full_w // s))
     if ker.ndim == 4:
-        # Channel-first and padded in one copy ("valid" needs no copy: the
-        # windows are strided views).
-        channels_first = x.transpose(2, 0, 1)
         if padding == "valid":
-            return _correlate_channels(
-                np.ascontiguousarray(channels_first), ker, out_hw, s, d
-            )
-        padded = np.pad(channels_first, ((0, 0), *pads), mode=mode)
+            return _valid_channels(x, ker, s, d)
+        # Channel-first and padded in one copy.
+        padded = np.pad(x.transpose(2, 0, 1), ((0, 0), *pads), mode=mode)
         return _correlate_channels(padded, ker, out_hw, s, d)
     out = _correlate(np.pad(x, (*pads, (0, 0)), mode=mode), ker, out_hw, s, d)
     return out[:, :, 0] if squeeze else out

@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from ._validate import as_float_array, as_positive_float, as_positive_int, check_rng
 from .attention import relative_position_bias, sinusoidal_encoding
-from .conv import conv2d
+from .conv import _valid_channels
 from .retrieval import softmax
 from .train import Adam, attention_backward, attention_forward
 
@@ -251,7 +251,7 @@ def _conv_batch(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     wide = np.zeros((h + 2 * pad, b * wp + 2 * pad, c), dtype=x.dtype)
     blocks = wide[:, : b * wp].reshape(h + 2 * pad, b, wp, c)
     blocks[pad : pad + h, :, pad : pad + w] = x.transpose(1, 0, 2, 3)
-    out = conv2d(wide, kernel, padding="valid")  # (H, B (W + 2 pad), C_out)
+    out = _valid_channels(wide, kernel)  # conv2d "valid": (H, B (W + 2 pad), C_out)
     return out.reshape(h, b, wp, -1)[:, :, :w].transpose(1, 0, 2, 3)
 
 
@@ -273,7 +273,7 @@ def _kernel_grad(x: np.ndarray, grad: np.ndarray, k: int) -> np.ndarray:
     wide = np.zeros((h + 2 * pad, c_in * wp + w - 1, n), dtype=x.dtype)
     blocks = wide[:, : c_in * wp].reshape(h + 2 * pad, c_in, wp, n)
     blocks[pad : pad + h, :, pad : pad + w] = x.transpose(1, 3, 2, 0)
-    out = conv2d(wide, grad.transpose(1, 2, 0, 3), padding="valid")
+    out = _valid_channels(wide, grad.transpose(1, 2, 0, 3))  # conv2d "valid"
     # Output column i * (W + 2 pad) + b, for b < K, belongs to input channel i.
     out = out.reshape(k, c_in, wp, -1)[:, :, :k]  # (K, C_in, K, C_out)
     return out.transpose(0, 2, 1, 3)
