@@ -160,9 +160,8 @@ kit-checks: book-student slides pdf browser-kit
 kit: student-test kit-checks
 
 # `make test` runs every check as a graph of jobs on both cores (make -j2),
-# with about as many busy processes as there are cores: more only make each
-# one slower (the unit tests took 38 s alone and 152 s beside nbval and the
-# student notebooks, six processes on two cores).
+# with about as many busy processes as there are cores (more do not finish
+# the run sooner: after the set-up both cores are busy to the end).
 # - nbval and the student notebooks run in one pytest session on two
 #   workers: one takes the student notebooks (one file), the other the
 #   chapters, chapter 9 first;

@@ -455,8 +455,7 @@ _SCRIPT = """\
         bar.firstChild.textContent = p[3];
         bar.lastChild.textContent = p[4];
         if (p[6] !== null) bar.children[1].style.background = d.gradients[p[6]];
-        var ends = {min: "cax-lo", max: "cax-hi", both: "cax-lo cax-hi"};
-        bar.children[1].className = ends[p[7]] || "";
+        bar.children[1].className = p[7];  // the classes that point its ends
       }
       // p[5]: true marks the query pixel (ticks and outline), a block
       // [first row, end row, first col, end col] of the panel's own pixels
@@ -993,7 +992,7 @@ def _explorer_html(ex: FrameExplorer, shapes, size: float, caption, number) -> s
                     None if p["range"] is None else _range_labels(*p["range"])[1],
                     p["mark"],
                     gradient(p),
-                    p["extend"],
+                    _ends_class(p["extend"]),
                 ]
                 for p in frame
             ]

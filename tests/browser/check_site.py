@@ -16,11 +16,12 @@ and each panel's mark (ticks, outline) stays where the frame shown puts it,
 outside the pixels it marks, also at 390 px.
 Each page, loaded once, is then looked at again at phone width (390 px) and
 in dark mode (chosen with the theme's colour-mode button): the audit, no
-explorer wider than the screen, and at 390 px no page wider than it. At 390 px also: no figure's text is drawn
-below 10 px (a figure's smallest text is plotting.MIN_FONT_PT at its
-natural width, so its rendered width must be at least 10 px / that size of
-its natural width), and no figure reaches out of its output box (a figure
-wider than the column scrolls inside a box of its own, _static/figures.js).
+explorer wider than the screen. At 390 px also: no page wider than the
+screen, no figure's text drawn below 10 px (a figure's smallest text is
+plotting.MIN_FONT_PT at its natural width, so its rendered width must be at
+least 10 px / that size of its natural width), and no figure reaching out
+of its output box (a figure wider than the column scrolls inside a box of
+its own, _static/figures.js).
 Full-page screenshots (JPEG) go to _build/screenshots, with the phone and
 dark ones in its 390/ and dark/ folders.
 """
