@@ -337,9 +337,15 @@ def _choose_mode(page, theme: str) -> None:
             return
         button.click()
     assert _theme(page) == theme, f"the colour-mode button never gave {theme}"
-    # Leave the button: its tooltip fades in after a click and out when the
-    # pointer and the focus go; an audit mid-fade measures half-transparent
-    # text, which no reader sees at rest.
+    _at_rest(page)
+
+
+def _at_rest(page) -> None:
+    """No tooltip on the page: the theme's buttons fade one in after a click
+    and out when the pointer and the focus go; an audit mid-fade measures
+    half-transparent text, which no reader sees at rest. Called after a
+    click and again right before each contrast audit (one run had a tooltip
+    back by then)."""
     page.mouse.move(0, 0)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.wait_for_function(
@@ -394,6 +400,7 @@ def _audit(page, contrast_only: bool = False) -> list[str]:
     every rule but colour contrast on the whole page, or (``contrast_only``)
     colour contrast on what SAME_LOOKS left of it."""
     if contrast_only:
+        _at_rest(page)
         options = {
             **AXE_OPTIONS,
             "runOnly": {"type": "rule", "values": ["color-contrast"]},
