@@ -82,7 +82,7 @@ NB_ORDER  := $(filter $(LONGEST),$(NOTEBOOKS)) $(filter-out $(LONGEST),$(NOTEBOO
 # library to one thread: two threads per worker on two cores would only wait
 # for each other (the outputs are the same; nbval checks them).
 ONE_THREAD := OPENBLAS_NUM_THREADS=1
-NBVAL := $(ONE_THREAD) PYTHONPATH=$(CURDIR)/tools $(BIN)/python -m pytest -p nbstamps --nbval -q -p no:cacheprovider
+NBVAL := $(ONE_THREAD) PYTHONPATH=$(CURDIR)/tools $(BIN)/python -m pytest -p nbstamps -p nbblas --nbval -q -p no:cacheprovider
 STUDENT_RUNS := tests/test_student.py::test_the_student_notebook_runs_top_to_bottom
 
 book: $(STAMP) $(WEB_STAMP)

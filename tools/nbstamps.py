@@ -98,7 +98,7 @@ def ensure(notebooks, root: Path = ROOT, python: str = sys.executable) -> int:
     ).rstrip(os.pathsep)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env["NBSTAMPS_ROOT"] = str(root)
-    cmd = [python, "-m", "pytest", "-p", "nbstamps", "--nbval", "-q"]
+    cmd = [python, "-m", "pytest", "-p", "nbstamps", "-p", "nbblas", "--nbval", "-q"]
     cmd += ["-p", "no:cacheprovider", "--rootdir", str(root)]
     if len(todo) > 1 and (os.cpu_count() or 1) > 1:
         cmd += ["-n", "2", "--dist", "loadfile"]

@@ -1,0 +1,96 @@
+"""Chapter outputs that depend on the processor's matrix-multiply kernel.
+
+numpy hands matrix products to OpenBLAS, which picks a kernel for the
+processor at start-up (``Haswell``, ``SkylakeX``, ...). Kernels add the
+products in different orders, so the last bits of a product differ from one
+kernel to another. Most outputs of the book print too few digits to show it.
+Training does not: a few hundred steps amplify a difference in the last bit
+until the same seed reaches a visibly different accuracy (chapter 9 says so
+where it trains).
+
+- ``tools/run_notebooks.py`` records in each notebook's metadata
+  (``convattn.blas``, from :func:`kernel`) the kernel that computed its
+  stored outputs.
+- As a pytest plugin (``pytest -p nbblas --nbval ...``, with ``tools/`` on
+  ``PYTHONPATH``; the Makefile's nbval runs load it), it leaves code cells
+  tagged ``blas-dependent`` as they are when nbval runs with the recorded
+  kernel: their outputs are compared like any other cell's. With another
+  kernel it still runs them, but does not compare their outputs, and says so
+  at the end of the session, naming the notebook, the cells and both kernels.
+  What the text concludes from such outputs is checked by cells that are not
+  tagged, on every machine.
+"""
+
+from __future__ import annotations
+
+import platform
+
+TAG = "blas-dependent"
+_UNCHECKED = "nbblas-unchecked"
+
+
+def kernel() -> str:
+    """The machine, numpy and BLAS (library, version, kernel) that compute
+    ``a @ b`` in this process, e.g. ``"x86_64 numpy 2.4.6 openblas 0.3.31
+    Haswell"``."""
+    import numpy
+    from threadpoolctl import threadpool_info
+
+    blas = [
+        " ".join(str(i.get(k)) for k in ("internal_api", "version", "architecture"))
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
+    return " ".join([platform.machine(), "numpy", numpy.__version__, *blas])
+
+
+def recorded(nb) -> str | None:
+    """The kernel recorded in a notebook's metadata, if any."""
+    return nb.get("metadata", {}).get("convattn", {}).get("blas")
+
+
+def record(nb) -> None:
+    """Record this process's kernel in a notebook's metadata."""
+    nb.setdefault("metadata", {}).setdefault("convattn", {})["blas"] = kernel()
+
+
+def tagged(cell) -> bool:
+    return TAG in cell.get("metadata", {}).get("tags", [])
+
+
+# --- pytest plugin ---
+
+
+def pytest_collection_modifyitems(session, config, items):
+    here = None
+    for item in items:
+        cell, notebook = getattr(item, "cell", None), getattr(item.parent, "nb", None)
+        if cell is None or notebook is None or not tagged(cell):
+            continue
+        here = here or kernel()
+        stored = recorded(notebook)
+        if stored != here:
+            item.options["check"] = False
+            item.user_properties.append((_UNCHECKED, f"{stored} | {here}"))
+
+
+_SEEN: dict[str, tuple[list[str], str]] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == _UNCHECKED:
+            path, cell = report.nodeid.split("::", 1)
+            _SEEN.setdefault(path, ([], value))[0].append(cell)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for path, (cells, kernels) in sorted(_SEEN.items()):
+        stored, here = kernels.split(" | ")
+        terminalreporter.write_line(
+            f"{path}: {len(cells)} cells tagged {TAG} were run without comparing "
+            f"their outputs ({', '.join(cells)}): they were stored with "
+            f"[{stored}], this machine computes with [{here}]"
+        )
