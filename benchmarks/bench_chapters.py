@@ -5,8 +5,10 @@ Each chapter in ``book/`` is executed in a fresh kernel (as nbval and
 prints, per chapter, the wall-clock execution time, the kernel's CPU time
 (user + system, which a busy machine inflates less), the stored size, how
 many code cells print something different from what is stored (cells marked
-``# NBVAL_IGNORE_OUTPUT``, honestly machine dependent, are not counted) and
-the slowest cells, then the totals.
+``# NBVAL_IGNORE_OUTPUT``, honestly machine dependent, are not counted, nor
+cells tagged ``blas-dependent`` when another matrix-multiply kernel than the
+one that computed the stored outputs runs: see ``tools/nbblas.py``) and the
+slowest cells, then the totals.
 
 Run: ``python benchmarks/bench_chapters.py [book/03_soft_attention.ipynb ...]``
 (all of ``book/*.ipynb`` by default).
@@ -26,6 +28,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import nbblas  # noqa: E402
 from run_notebooks import coalesce_streams  # noqa: E402
 
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -92,10 +95,14 @@ def run(
         for a, b in zip(stored.cells, nb.cells, strict=True)
         if a.cell_type == "code" and a.source.strip()
     ]
+    # Cells whose outputs depend on the matrix-multiply kernel count only
+    # where the kernel that computed the stored outputs runs (tools/nbblas.py).
+    foreign = nbblas.recorded(stored) != nbblas.kernel()
     changed = [
         n
         for n, (a, b) in enumerate(code, 1)
-        if not _ignored(a) and _outputs(a) != _outputs(b)
+        if not (_ignored(a) or (foreign and nbblas.tagged(a)))
+        and _outputs(a) != _outputs(b)
     ]
     slow = sorted(((_seconds(b), n) for n, (_, b) in enumerate(code, 1)), reverse=True)
     return seconds, cpu, changed, len(code), slow[:slowest]

@@ -36,10 +36,11 @@ def kernel() -> str:
     import numpy
     from threadpoolctl import threadpool_info
 
+    # numpy's own BLAS: scipy, imported by scikit-learn, can bring another.
     blas = [
         " ".join(str(i.get(k)) for k in ("internal_api", "version", "architecture"))
         for i in threadpool_info()
-        if i.get("user_api") == "blas"
+        if i.get("user_api") == "blas" and "numpy" in str(i.get("filepath"))
     ]
     return " ".join([platform.machine(), "numpy", numpy.__version__, *blas])
 
