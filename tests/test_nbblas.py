@@ -18,9 +18,9 @@ def test_the_kernel_names_the_machine_numpy_and_numpys_blas():
     import sklearn.datasets  # noqa: F401  (scipy, which it imports, brings a BLAS)
 
     name = nbblas.kernel()
-    assert name.startswith(f"{os.uname().machine} numpy {np.__version__} ")
+    assert name.startswith(f"{os.uname().machine} numpy {np.__version__} simd ")
     # One BLAS library, its version and its kernel: numpy's, not scipy's too.
-    assert len(name.split()) == 6, name
+    assert len(name.split()) == 8, name
 
 
 def test_a_notebook_records_the_kernel_of_its_outputs():

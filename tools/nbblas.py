@@ -2,8 +2,10 @@
 
 numpy hands matrix products to OpenBLAS, which picks a kernel for the
 processor at start-up (``Haswell``, ``SkylakeX``, ...). Kernels add the
-products in different orders, so the last bits of a product differ from one
-kernel to another. Most outputs of the book print too few digits to show it.
+products in different orders, so the last bits of a product can differ
+from one kernel to another; numpy's own loops for ``exp`` or ``log`` are
+likewise chosen for the processor's vector instructions. Most outputs of the
+book print too few digits to show it.
 Training does not: a few hundred steps amplify a difference in the last bit
 until the same seed reaches a visibly different accuracy (chapter 9 says so
 where it trains).
@@ -30,9 +32,9 @@ _UNCHECKED = "nbblas-unchecked"
 
 
 def kernel() -> str:
-    """The machine, numpy and BLAS (library, version, kernel) that compute
-    ``a @ b`` in this process, e.g. ``"x86_64 numpy 2.4.6 openblas 0.3.31
-    Haswell"``."""
+    """The machine, numpy (version and the vector instructions its loops use)
+    and BLAS (library, version, kernel) that compute in this process, e.g.
+    ``"x86_64 numpy 2.4.6 simd X86_V3 openblas 0.3.31.188.0 Haswell"``."""
     import numpy
     from threadpoolctl import threadpool_info
 
@@ -42,7 +44,16 @@ def kernel() -> str:
         for i in threadpool_info()
         if i.get("user_api") == "blas" and "numpy" in str(i.get("filepath"))
     ]
-    return " ".join([platform.machine(), "numpy", numpy.__version__, *blas])
+    # numpy's own loops (exp, log, ...) are chosen for the processor's vector
+    # instructions at start-up, as the BLAS kernel is.
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+        simd = "+".join(f for f in __cpu_dispatch__ if __cpu_features__.get(f))
+    except ImportError:  # another numpy layout: say so rather than guess
+        simd = "unknown"
+    machine = [platform.machine(), "numpy", numpy.__version__, "simd", simd or "none"]
+    return " ".join([*machine, *blas])
 
 
 def recorded(nb) -> str | None:
