@@ -5,7 +5,8 @@ allocations, caches and BLAS threads, and other work on the machine slows
 some runs down. :func:`measure_time` therefore calls the function ``warmup``
 times without timing it, then ``repeat`` times with
 ``time.perf_counter``, and reports the median with the fastest and the
-slowest run as its spread.
+slowest run as its spread. :func:`numpy_blas` names what numpy's matrix
+products run on, which both the times and the last bits depend on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from ._validate import as_positive_int
 
-__all__ = ["Timing", "measure_time"]
+__all__ = ["Timing", "measure_time", "numpy_blas"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,26 @@ def measure_time(
         high=max(times),
         times=tuple(times),
     )
+
+
+def numpy_blas() -> str:
+    """The BLAS library under numpy's matrix products, its version and the
+    kernel it picked for this processor, e.g. ``"openblas 0.3.31.188.0,
+    kernel Haswell"``.
+
+    Kernels do the arithmetic in different orders, so the last bits of a
+    product, and so a long training run, can differ between processors
+    (chapter 9). Only numpy's own library is named: scipy, which
+    scikit-learn imports, loads another.
+
+    >>> numpy_blas().count("kernel")
+    1
+    """
+    from threadpoolctl import threadpool_info
+
+    found = [
+        f"{i['internal_api']} {i['version']}, kernel {i.get('architecture', 'not named')}"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas" and "numpy" in str(i.get("filepath"))
+    ]
+    return "; ".join(found) or "a BLAS that threadpoolctl does not name"

@@ -34,16 +34,12 @@ _UNCHECKED = "nbblas-unchecked"
 def kernel() -> str:
     """The machine, numpy (version and the vector instructions its loops use)
     and BLAS (library, version, kernel) that compute in this process, e.g.
-    ``"x86_64 numpy 2.4.6 simd X86_V3 openblas 0.3.31.188.0 Haswell"``."""
+    ``"x86_64 numpy 2.4.6 simd X86_V3 blas openblas 0.3.31.188.0, kernel
+    Haswell"``."""
     import numpy
-    from threadpoolctl import threadpool_info
 
-    # numpy's own BLAS: scipy, imported by scikit-learn, can bring another.
-    blas = [
-        " ".join(str(i.get(k)) for k in ("internal_api", "version", "architecture"))
-        for i in threadpool_info()
-        if i.get("user_api") == "blas" and "numpy" in str(i.get("filepath"))
-    ]
+    from convattn.timing import numpy_blas
+
     # numpy's own loops (exp, log, ...) are chosen for the processor's vector
     # instructions at start-up, as the BLAS kernel is.
     try:
@@ -53,7 +49,7 @@ def kernel() -> str:
     except ImportError:  # another numpy layout: say so rather than guess
         simd = "unknown"
     machine = [platform.machine(), "numpy", numpy.__version__, "simd", simd or "none"]
-    return " ".join([*machine, *blas])
+    return " ".join([*machine, "blas", numpy_blas()])
 
 
 def recorded(nb) -> str | None:
@@ -101,8 +97,9 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     for path, (cells, kernels) in sorted(_SEEN.items()):
         stored, here = kernels.split(" | ")
+        n = len(cells)
+        these = f"{n} cell{'s' * (n > 1)} tagged {TAG} {'were' if n > 1 else 'was'}"
         terminalreporter.write_line(
-            f"{path}: {len(cells)} cells tagged {TAG} were run without comparing "
-            f"their outputs ({', '.join(cells)}): they were stored with "
-            f"[{stored}], this machine computes with [{here}]"
+            f"{path}: {these} run without comparing outputs ({', '.join(cells)}): "
+            f"stored with [{stored}], this machine computes with [{here}]"
         )
