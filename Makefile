@@ -25,7 +25,7 @@ export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
 	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student \
-	test-graph test-side test-book test-browser test-pdf
+	test-graph test-side test-book test-browser test-pdf screenshots
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -33,6 +33,7 @@ help:
 	@echo "make notebooks  nbval over book/; stamps the notebooks it accepts (the book is built only from those)"
 	@echo "make student-test  run every student notebook (solutions removed) top to bottom"
 	@echo "make browser  check the built site in headless Chromium (offline, no kernel)"
+	@echo "make screenshots  the browser test, saving full-page screenshots of every page (light, dark, 390 px) in _build/screenshots"
 	@echo "make student  write student notebooks (no solutions, plain Markdown, self-checks) into student/"
 	@echo "make book-student  build the student edition of the site (no solutions) into _build/student/html"
 	@echo "make slides  one reveal.js deck per chapter into _build/slides (offline)"
@@ -129,6 +130,12 @@ chromium:
 # Needs the built site (`make book`, which `make test` runs first).
 browser: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/browser/check_site.py -n 2 -q -p no:cacheprovider
+
+# The same checks, saving a full-page screenshot of every page in each of its
+# three looks, for reviewing the figures as readers see them. They check
+# nothing and cost about a third of the run, so `make test` takes none.
+screenshots: $(STAMP) chromium
+	SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser/check_site.py -n 2 -q -p no:cacheprovider
 
 student: $(STAMP)
 	$(BIN)/python tools/make_student.py book student

@@ -9,6 +9,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html")).resolve()
 SHOTS = Path(os.environ.get("BOOK_SCREENSHOTS", SITE.parent / "screenshots"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+#: Full-page screenshots of every page in its three looks, for a reader's
+#: review of the figures (`make screenshots`): set SCREENSHOTS=1. They check
+#: nothing and cost about a third of the browser test, so `make test` and
+#: `make browser` leave them out.
+TAKE_SHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_site import CHROMIUM, CHROMIUM_FLAGS, REPORT, SHOTS, SITE
+from browser_site import CHROMIUM, CHROMIUM_FLAGS, REPORT, SHOTS, SITE, TAKE_SHOTS
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -137,7 +137,12 @@ def pytest_terminal_summary(terminalreporter):
         f"{len(REPORT['failed_requests'])} failed requests, "
         f"{len(REPORT['explorers'])} kernel-free explorers moved, "
         f"{len(REPORT['chapters_with_launch_links'])} chapters with launch links, "
-        f"{seconds:.1f} s; screenshots in {SHOTS}"
+        f"{seconds:.1f} s; "
+        + (
+            f"screenshots in {SHOTS}"
+            if TAKE_SHOTS
+            else "no screenshots (SCREENSHOTS=1)"
+        )
     )
     write(
         f"  axe-core: {len(REPORT['axe'])} critical or serious violations; "
