@@ -101,15 +101,22 @@ RAW_TABLES = """() => [...document.querySelectorAll('.cell_output p, .output p')
 
 IMAGES_LOADED = """() => [...document.images].every(i => i.complete)"""
 
-#: axe's colour-contrast rule costs about 2 ms per element with text, and a
-#: chapter has thousands (every token of highlighted code is one). Contrast
-#: depends only on the text's colour, size and weight and on what is behind
-#: it, so of the text elements that agree in all of these (and in tag and
-#: class) one is kept and the others are removed before that rule runs.
-#: LOOKS records each text element's look in the current colour mode (called
-#: once in light and once in dark mode); SAME_LOOKS removes every element
-#: whose looks in both modes repeat those of one kept earlier. It runs after
-#: every other check on the page.
+#: The rules that read colours: colour contrast, and links told apart from
+#: the text around them (by colour or otherwise). Colours depend on the mode
+#: and not on the width in this theme, so these run in light and dark at
+#: 1280 px, and every other rule in light at 1280 and 390 px.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+#: axe's colour rules cost about 2 ms per element with text, and a chapter
+#: has thousands (every token of highlighted code is one). Contrast depends
+#: only on the text's colour, size and weight and on what is behind it, so
+#: of the text elements that agree in all of these (and in tag and class)
+#: one is kept and the others are removed before those rules run; a link,
+#: and anything inside one, is always kept (link-in-text-block compares it
+#: with its paragraph). LOOKS records each text element's look in the
+#: current colour mode (called once in light and once in dark mode);
+#: SAME_LOOKS removes every element whose looks in both modes repeat those
+#: of one kept earlier. It runs after every other check on the page.
 LOOKS = """() => {
   const behind = e => {
     for (let a = e; a; a = a.parentElement) {
@@ -121,7 +128,8 @@ LOOKS = """() => {
   };
   const looks = window.__looks = window.__looks || new Map();
   for (const e of [...document.querySelectorAll('body *')]) {
-    if (e.children.length || !e.parentElement || !(e.textContent || '').trim()) continue;
+    if (e.children.length || !e.parentElement || !(e.textContent || '').trim()
+        || e.closest('a')) continue;
     const s = getComputedStyle(e);
     const look = [e.tagName, e.className, s.color, s.fontSize, s.fontWeight,
                   s.opacity, s.textShadow, behind(e)].join('|');
@@ -232,9 +240,9 @@ def test_the_site_has_pages():
 def test_page(path, context, base_url):
     """One page, loaded once and looked at three ways: light at 1280 px (every
     check), light at 390 px and dark at 1280 px (the audit, the explorers'
-    fit, and with SCREENSHOTS=1 a screenshot each). Colours do not depend on
-    the width in this theme, so colour contrast is audited in light and dark
-    at 1280 px, and the other rules in light at both widths."""
+    fit, and with SCREENSHOTS=1 a screenshot each). The colour rules
+    (COLOUR_RULES) are audited in light and dark at 1280 px, the others in
+    light at both widths."""
     page = context.new_page()
     errors: list[str] = []
     failed: list[str] = []
@@ -304,11 +312,11 @@ def test_page(path, context, base_url):
     _screenshot(page, path, "dark")
     page.evaluate(LOOKS)
     page.evaluate(SAME_LOOKS)
-    violations["dark"] = _audit(page, contrast_only=True)
+    violations["dark"] = _audit(page, colours=True)
     page.emulate_media(color_scheme="light")
     _choose_mode(page, "light")
     page.evaluate(SETTLED)
-    violations["light, 1280 px"] += _audit(page, contrast_only=True)
+    violations["light, 1280 px"] += _audit(page, colours=True)
     page.close()
 
     outside = [f"{url} (outside the site)" for url in context.blocked]
@@ -416,18 +424,16 @@ def _small_text(figures: list[dict]) -> list[str]:
     return out
 
 
-def _audit(page, contrast_only: bool = False) -> list[str]:
+def _audit(page, colours: bool = False) -> list[str]:
     """axe-core's critical and serious WCAG 2 A/AA violations on the page:
-    every rule but colour contrast on the whole page, or (``contrast_only``)
-    colour contrast on what SAME_LOOKS left of it."""
-    if contrast_only:
+    every rule but COLOUR_RULES on the whole page, or (``colours``) those
+    on what SAME_LOOKS left of it."""
+    if colours:
         _at_rest(page)
-        options = {
-            **AXE_OPTIONS,
-            "runOnly": {"type": "rule", "values": ["color-contrast"]},
-        }
+        options = {**AXE_OPTIONS, "runOnly": {"type": "rule", "values": COLOUR_RULES}}
     else:
-        options = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
+        off = {rule: {"enabled": False} for rule in COLOUR_RULES}
+        options = {**AXE_OPTIONS, "rules": off}
     violations = AXE.run(page, options=options).response["violations"]
     return [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements: "
