@@ -25,7 +25,7 @@ export CHROMIUM
 
 .PHONY: all book test lint unit notebooks browser chromium web-assets student lab execute clean help \
 	student-test notebooks-and-students book-student slides pdf pdf-test browser-kit kit kit-checks lab-student \
-	test-graph test-side test-book test-browser test-pdf screenshots
+	test-graph test-unit test-book test-kit-builds test-browser test-pdf screenshots
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -177,10 +177,12 @@ kit: student-test kit-checks
 # - nbval and the student notebooks run in one pytest session on two
 #   workers: one takes the student notebooks (one file), the other the
 #   chapters, chapter 9 first;
-# - beside it, one after the other on one worker and at a lower priority
-#   ($(NICE)): the unit tests, the student edition and the decks;
-# - then the book (from the stamps nbval left), and after it the browser
-#   checks and the PDF side by side.
+# - beside it, on one worker and at a lower priority ($(NICE)), the unit
+#   tests;
+# - then the book (from the stamps nbval left) and, beside it, the student
+#   edition and the decks; nbval's last minutes and the book's build each
+#   keep one core busy, so these two fill the other;
+# - after them the browser checks and the PDF side by side.
 # Each job's output is printed in one piece when it ends (--output-sync).
 # $(NICE) does not reach the notebook kernels: Jupyter starts each in a
 # session of its own, and where the kernel groups sessions for scheduling
@@ -194,13 +196,14 @@ test:
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-graph NICE="nice -n 10"
 
 test-graph: lint test-browser test-pdf
-test-side:
+test-unit:
 	$(MAKE) --no-print-directory unit UNIT_WORKERS=1
-	$(MAKE) --no-print-directory book-student slides
 test-book: notebooks-and-students
 	$(MAKE) --no-print-directory book
+test-kit-builds: notebooks-and-students
+	$(MAKE) --no-print-directory book-student slides
 # The site's checks and the kit's in one pytest session on two workers.
-test-browser: test-book test-side
+test-browser: test-book test-kit-builds test-unit
 	$(BIN)/python -m pytest tests/browser/check_site.py tests/browser/check_kit.py -n 2 -q -p no:cacheprovider
 test-pdf: test-book
 	$(NICE) $(BIN)/python tools/make_pdf.py
