@@ -200,6 +200,8 @@ test-unit:
 	$(MAKE) --no-print-directory unit UNIT_WORKERS=1
 test-book: notebooks-and-students
 	$(MAKE) --no-print-directory book
+# The kit's builds read no stored output: they wait for nbval only so as to
+# run beside the book's build (above).
 test-kit-builds: notebooks-and-students
 	$(MAKE) --no-print-directory book-student slides
 # The site's checks and the kit's in one pytest session on two workers.

@@ -22,6 +22,8 @@ plotting.MIN_FONT_PT at its natural width, so its rendered width must be at
 least 10 px / that size of its natural width), and no figure reaching out
 of its output box (a figure wider than the column scrolls inside a box of
 its own, _static/figures.js).
+The colour audits are shown to find what they look for: a chapter with a
+faint link and faint text added fails both, in light and in dark mode.
 With SCREENSHOTS=1 (`make screenshots`), full-page screenshots (JPEG) of
 each look go to _build/screenshots, with the phone and dark ones in its
 390/ and dark/ folders; the run's report goes there in any case.
@@ -302,21 +304,13 @@ def test_page(path, context, base_url):
     violations["light, 390 px"] = _audit(page)
     _resize(page, 1280)
 
-    # Dark, 1280 px: the reader picks it with the theme's colour-mode button
-    # (light, then auto, then dark) and the system asks for dark colours.
-    page.evaluate(LOOKS)
-    page.emulate_media(color_scheme="dark")
-    _choose_mode(page, "dark")
-    page.evaluate(SETTLED)
+    # Dark, 1280 px.
+    _to_dark(page)
     wide["dark"] = page.evaluate(EXPLORERS_TOO_WIDE)
     _screenshot(page, path, "dark")
-    page.evaluate(LOOKS)
-    page.evaluate(SAME_LOOKS)
-    violations["dark"] = _audit(page, colours=True)
-    page.emulate_media(color_scheme="light")
-    _choose_mode(page, "light")
-    page.evaluate(SETTLED)
-    violations["light, 1280 px"] += _audit(page, colours=True)
+    colours = _colour_audits(page)
+    violations["dark"] = colours["dark"]
+    violations["light, 1280 px"] += colours["light"]
     page.close()
 
     outside = [f"{url} (outside the site)" for url in context.blocked]
@@ -341,6 +335,63 @@ def test_page(path, context, base_url):
     assert page_width <= 391, f"{path}: {page_width} px wide on a 390 px screen"
     assert not small_text, f"{path} (390 px): figure text below 10 px: {small_text}"
     assert not beyond, f"{path} (390 px): figures wider than their output box: {beyond}"
+
+
+#: What the colour audits must find: a link told apart from its paragraph by
+#: a colour too close to the text's (and nothing else), and faint text,
+#: whatever the mode (both colours are mixed from the mode's own).
+FAULTY_PARAGRAPH = """() => {
+  const p = document.createElement('p');
+  p.innerHTML = 'Words before the link, and more words, <a href="#" id="faint-link" '
+    + 'style="color: color-mix(in srgb, currentColor 80%, #36f); text-decoration: none">'
+    + 'a link</a> and more words after it, then <span id="faint-text" style="color: '
+    + 'color-mix(in srgb, currentColor 25%, var(--pst-color-background))">faint words</span>.';
+  document.querySelector('main p').after(p);
+}"""
+
+
+def test_the_colour_audits_find_a_faint_link_and_faint_text(context, base_url):
+    """The colour audits of test_page, on a chapter with a faulty paragraph
+    added: each rule finds its element in both modes, after the pruning."""
+    chapter = next(path for path in PAGES if _is_chapter(path))
+    page = context.new_page()
+    page.goto(base_url + chapter, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate(FAULTY_PARAGRAPH)
+    _to_dark(page)
+    found = _colour_audits(page)
+    page.close()
+    for mode, violations in found.items():
+        for rule, element in [
+            ("link-in-text-block", "#faint-link"),
+            ("color-contrast", "#faint-text"),
+        ]:
+            assert any(v.startswith(rule) and element in v for v in violations), (
+                f"{chapter} ({mode}): the {rule} audit missed {element}: {violations}"
+            )
+
+
+def _to_dark(page) -> None:
+    """Dark mode, as a reader picks it with the theme's colour-mode button
+    (light, then auto, then dark) while the system asks for dark colours;
+    the light looks are recorded first (LOOKS)."""
+    page.evaluate(LOOKS)
+    page.emulate_media(color_scheme="dark")
+    _choose_mode(page, "dark")
+    page.evaluate(SETTLED)
+
+
+def _colour_audits(page) -> dict[str, list[str]]:
+    """The colour rules' violations, in dark mode (where _to_dark left the
+    page) and back in light mode, on what SAME_LOOKS leaves of the page."""
+    page.evaluate(LOOKS)
+    page.evaluate(SAME_LOOKS)
+    found = {"dark": _audit(page, colours=True)}
+    page.emulate_media(color_scheme="light")
+    _choose_mode(page, "light")
+    page.evaluate(SETTLED)
+    found["light"] = _audit(page, colours=True)
+    return found
 
 
 def _resize(page, width: int) -> None:
