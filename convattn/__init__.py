@@ -14,12 +14,11 @@ The numerical core is plain numpy and is imported here:
   equivariance;
 - :mod:`convattn.train`: hand-derived gradients and a small optimiser;
 - :mod:`convattn.tasks`: synthetic tasks (the marker task, the long-range
-  task);
+  task) and real images: the digits (scikit-learn's, bundled) and their
+  variants;
 - :mod:`convattn.bridge`: attention that convolves, local attention;
 - :mod:`convattn.blockwise`: exact attention in bounded memory;
-- :mod:`convattn.timing`: one stopwatch (warm-up, repeats, median).
-- :mod:`convattn.tasks`: the digits (scikit-learn's, bundled), their variants
-  and a long-range task;
+- :mod:`convattn.timing`: one stopwatch (warm-up, repeats, median);
 - :mod:`convattn.models`: convolution, attention and MLP classifiers with
   hand-derived gradients.
 
