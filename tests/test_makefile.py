@@ -20,7 +20,9 @@ def test_make_keeps_bytecode_in_the_venv_even_when_the_shell_says_not_to(tmp_pat
         "print(sys.flags.dont_write_bytecode, sys.pycache_prefix)'"
     )
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("PYTHONPYCACHEPREFIX", None)
+    # Nothing of a make that runs this test (its flags, its prefix) leaks in.
+    for name in ("PYTHONPYCACHEPREFIX", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(name, None)
     out = subprocess.run(
         [
             "make",
