@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
-def test_make_keeps_bytecode_in_the_venv_even_when_the_shell_says_not_to(tmp_path):
+def test_make_keeps_bytecode_in_the_venv_even_when_the_shell_says_not_to():
     # With PYTHONDONTWRITEBYTECODE set, each kernel and test worker would
     # compile numpy, matplotlib and convattn from source again (1.5 s each).
     probe = (
